@@ -1,0 +1,244 @@
+"""Load the content folder, check it as a whole, and pick cities and topics from it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .errors import DataError, SelectionError
+from .models import City, Country, Source, Sourced, Topic
+from .yamlfile import YamlDoc, describe_errors, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything in one content folder, validated and cross-checked."""
+
+    root: Path
+    country: Country
+    cities: dict[str, City]
+    topics: dict[str, Topic]
+    sources: dict[str, Source]
+
+    def region(self, city: City) -> str:
+        """The display name of a city's region."""
+        return next(r.name for r in self.country.regions if r.id == city.region)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The cities and topics one pack covers, in the order they appear."""
+
+    cities: tuple[City, ...]
+    topics: tuple[Topic, ...]
+
+
+class _Problems:
+    """Collects every problem so a check reports them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def load(self, path: Path, model: type[M]) -> tuple[M | None, YamlDoc | None]:
+        try:
+            doc = read_yaml(path)
+        except DataError as exc:
+            self.items.append(str(exc))
+            return None, None
+        try:
+            return model.model_validate(doc.data), doc
+        except ValidationError as exc:
+            self.items.extend(describe_errors(exc, doc, model))
+            return None, doc
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Load and check a content folder; raise DataError listing every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: content folder not found")
+    problems = _Problems()
+
+    sources: dict[str, Source] = {}
+    source_list = _load_list(problems, root / "sources.yml", Source)
+    for src in source_list:
+        if src.id in sources:
+            problems.items.append(f"{root / 'sources.yml'}: source id {src.id!r} is given twice")
+        sources[src.id] = src
+
+    country, _ = problems.load(root / "country.yml", Country)
+    cities = _load_dir(problems, root / "cities", City)
+    topics = _load_dir(problems, root / "topics", Topic)
+    cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].order, kv[1].name)))
+    topics = dict(sorted(topics.items(), key=lambda kv: (kv[1].order, kv[1].title)))
+
+    if country is not None:
+        regions = {r.id for r in country.regions}
+        for city in cities.values():
+            where = root / "cities" / f"{city.id}.yml"
+            if city.country != country.id:
+                problems.items.append(
+                    f"{where}: country: {city.country!r} is not {country.id!r} (country.yml)"
+                )
+            if city.region not in regions:
+                problems.items.append(
+                    f"{where}: region: unknown region {city.region!r} "
+                    f"(valid: {', '.join(sorted(regions))})"
+                )
+    for topic in topics.values():
+        for city_id in topic.cities:
+            if city_id not in cities:
+                problems.items.append(
+                    f"{root / 'topics' / f'{topic.id}.yml'}: cities.{city_id}: no such city"
+                    + _did_you_mean(city_id, cities)
+                )
+
+    named: list[tuple[Path, BaseModel | None]] = [(root / "country.yml", country)]
+    named += [(root / "cities" / f"{c.id}.yml", c) for c in cities.values()]
+    named += [(root / "topics" / f"{t.id}.yml", t) for t in topics.values()]
+    for path, model in named:
+        for loc, fact in iter_sourced(model):
+            if fact.source not in sources:
+                problems.items.append(
+                    f"{path}: {loc + '.' if loc else ''}source: unknown source {fact.source!r}"
+                    + _did_you_mean(fact.source, sources)
+                )
+
+    if problems.items:
+        count = len(problems.items)
+        raise DataError(
+            f"{root}: {count} problem{'s' if count > 1 else ''} in the content", problems.items
+        )
+    assert country is not None
+    return Catalog(root, country, cities, topics, sources)
+
+
+def _load_list(problems: _Problems, path: Path, model: type[M]) -> list[M]:
+    try:
+        doc = read_yaml(path)
+    except DataError as exc:
+        problems.items.append(str(exc))
+        return []
+    try:
+        return list(TypeAdapter(list[model]).validate_python(doc.data))  # type: ignore[valid-type]
+    except ValidationError as exc:
+        problems.items.extend(describe_errors(exc, doc, model))
+        return []
+
+
+def _load_dir(problems: _Problems, folder: Path, model: type[M]) -> dict[str, M]:
+    out: dict[str, M] = {}
+    if not folder.is_dir():
+        problems.items.append(f"{folder}: folder not found")
+        return out
+    for path in sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")):
+        item, doc = problems.load(path, model)
+        if item is None or doc is None:
+            continue
+        item_id = str(item.id)  # type: ignore[attr-defined]
+        if item_id != path.stem:
+            problems.items.append(
+                f"{doc.where(('id',))}: id: {item_id!r} must match the file name {path.stem!r}"
+            )
+            continue
+        out[item_id] = item
+    if not out and not any(folder.name in p for p in problems.items):
+        problems.items.append(f"{folder}: no .yml files found")
+    return out
+
+
+def iter_sourced(model: Any, loc: str = "") -> Iterator[tuple[str, Sourced]]:
+    """Every sourced fact inside a model, with its dotted location."""
+    if isinstance(model, Sourced):
+        yield loc, model
+    if isinstance(model, BaseModel):
+        for name in type(model).model_fields:
+            yield from iter_sourced(getattr(model, name), f"{loc}.{name}" if loc else name)
+    elif isinstance(model, tuple | list):
+        for i, item in enumerate(model):
+            yield from iter_sourced(item, f"{loc}.{i}")
+    elif isinstance(model, dict):
+        for key, item in model.items():
+            yield from iter_sourced(item, f"{loc}.{key}")
+
+
+def normalise(name: str) -> str:
+    """Fold a user-typed name so `Hong Kong`, `HONG KONG` and `hong_kong` agree."""
+    return re.sub(r"[^\w]+", "-", name.casefold()).replace("_", "-").strip("-")
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(normalise(word), list(choices), n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _pick(kind: str, wanted: Sequence[str], index: dict[str, str], ids: Sequence[str]) -> list[str]:
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for name in wanted:
+        found = index.get(normalise(name))
+        if found is None:
+            close = difflib.get_close_matches(normalise(name), list(index), n=1, cutoff=0.6)
+            hint = f" (did you mean {index[close[0]]!r}?)" if close else ""
+            unknown.append(f"unknown {kind} {name!r}{hint}")
+        elif found not in chosen:
+            chosen.append(found)
+    if unknown:
+        raise SelectionError(
+            "; ".join(unknown) + f". Valid {kind} ids: {', '.join(ids)}",
+        )
+    return chosen
+
+
+def select(
+    catalog: Catalog,
+    cities: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    *,
+    all_cities: bool = False,
+    all_topics: bool = False,
+) -> Selection:
+    """Pick cities and topics by loosely matched id or name.
+
+    Cities keep the order given; topics keep the catalog's order. No topics
+    given means every topic. Unknown names raise SelectionError with suggestions.
+    """
+    if all_cities and cities:
+        raise SelectionError("give either cities or all_cities, not both")
+    if all_topics and topics:
+        raise SelectionError("give either topics or all_topics, not both")
+    if not cities and not all_cities:
+        raise SelectionError(
+            f"choose at least one city (valid ids: {', '.join(catalog.cities)}) or all of them"
+        )
+    city_index: dict[str, str] = {}
+    for c in catalog.cities.values():
+        for key in (c.id, c.name, c.name_zh):
+            city_index[normalise(key)] = c.id
+    topic_index: dict[str, str] = {}
+    for t in catalog.topics.values():
+        for key in (t.id, t.title):
+            topic_index[normalise(key)] = t.id
+
+    city_ids = (
+        list(catalog.cities)
+        if all_cities
+        else _pick("city", cities, city_index, list(catalog.cities))
+    )
+    if topics:
+        picked = set(_pick("topic", topics, topic_index, list(catalog.topics)))
+        topic_ids = [t for t in catalog.topics if t in picked]
+    else:
+        topic_ids = list(catalog.topics)
+    return Selection(
+        tuple(catalog.cities[c] for c in city_ids),
+        tuple(catalog.topics[t] for t in topic_ids),
+    )

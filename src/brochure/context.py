@@ -1,0 +1,182 @@
+"""Turn a selection into the one dictionary the templates are filled from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Catalog, Selection, iter_sourced
+from .models import (
+    Airport,
+    City,
+    CityNote,
+    Emergency,
+    Essentials,
+    Fact,
+    Item,
+    PackRequest,
+    Population,
+    Region,
+    Sourced,
+    Topic,
+)
+
+_SINGULAR = {
+    "specialisations": "Specialisation",
+    "companies": "Company",
+    "landmarks": "Landmark",
+    "port": "Port",
+}
+
+ESSENTIAL_LABELS = {
+    "currency": "Currency",
+    "time_zone": "Time zone",
+    "dialling_code": "Dialling code",
+    "plugs": "Plugs",
+    "voltage": "Voltage",
+    "languages": "Languages",
+    "entry": "Entry",
+}
+
+
+@dataclass(frozen=True)
+class CityView:
+    """A city as a chapter shows it: with its region and inherited essentials."""
+
+    city: City
+    region: Region
+    essentials: Essentials
+    as_of: dt.date
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of the chapter."""
+        return f"city-{self.city.id}"
+
+
+@dataclass(frozen=True)
+class TopicView:
+    """A topic with the notes for the chosen cities only."""
+
+    topic: Topic
+    notes: tuple[tuple[City, CityNote], ...]
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of the section."""
+        return f"topic-{self.topic.id}"
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """Facts from one source, as of one date, in one chapter."""
+
+    chapter: str
+    facts: tuple[str, ...]
+    source_id: str
+    as_of: dt.date
+
+
+def fact_label(loc: str, fact: Sourced) -> str:
+    """A short human label for a fact found at `loc`."""
+    head = loc.split(".")[0]
+    if isinstance(fact, Population):
+        return "Population"
+    if isinstance(fact, Airport):
+        return f"Airport {fact.code}"
+    if isinstance(fact, Emergency):
+        return f"Emergency number ({fact.service})"
+    if isinstance(fact, Item):
+        return f"{_SINGULAR.get(head, head.title())}: {fact.name}"
+    if isinstance(fact, Fact):
+        name = loc.split(".")[-1]
+        return ESSENTIAL_LABELS.get(name, fact.value)
+    return head.replace("_", " ").capitalize()
+
+
+def _rows(chapter: str, facts: Iterable[tuple[str, Sourced]]) -> list[SourceRow]:
+    """Group labelled facts of one chapter by source and date."""
+    groups: dict[tuple[str, dt.date], list[str]] = {}
+    for label, fact in facts:
+        groups.setdefault((fact.source, fact.as_of), []).append(label)
+    return [
+        SourceRow(chapter, tuple(labels), source, as_of)
+        for (source, as_of), labels in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+
+
+def city_view(catalog: Catalog, city: City) -> CityView:
+    """The chapter view of one city."""
+    region = next(r for r in catalog.country.regions if r.id == city.region)
+    essentials = city.essentials.merged_over(catalog.country.defaults)
+    dates = [f.as_of for _, f in iter_sourced(city)]
+    return CityView(city, region, essentials, max(dates))
+
+
+def build_context(catalog: Catalog, selection: Selection, request: PackRequest) -> dict[str, Any]:
+    """Everything the templates may use for one pack."""
+    build_date = request.build_date or dt.date.today()
+    cities = [city_view(catalog, c) for c in selection.cities]
+    chosen = {c.id for c in selection.cities}
+    topics = [
+        TopicView(
+            t, tuple((catalog.cities[cid], n) for cid, n in t.cities.items() if cid in chosen)
+        )
+        for t in selection.topics
+    ]
+    names = [c.name for c in selection.cities]
+    title = request.title or f"Business briefing: {_join(names)}"
+
+    rows = _rows(catalog.country.name, _labelled(iter_sourced(catalog.country)))
+    for view in cities:
+        inherited = [
+            (f"essentials.{loc}", fact)
+            for loc, fact in iter_sourced(view.essentials)
+            if loc.split(".")[0] not in view.city.essentials.model_fields_set
+        ]
+        rows += _rows(view.city.name, _labelled([*iter_sourced(view.city), *inherited]))
+    for tv in topics:
+        body: list[tuple[str, Sourced]] = [("Overview", tv.topic)]
+        body += _labelled(iter_sourced(tv.topic.facts))
+        body += [(f"Note on {c.name}", n) for c, n in tv.notes]
+        rows += _rows(tv.topic.title, body)
+
+    return {
+        "pack": {
+            "title": title,
+            "traveller": request.traveller,
+            "trip_start": request.trip_start,
+            "trip_end": request.trip_end,
+            "build_date": build_date,
+            "paper": request.paper.value,
+            "lang": "en",
+            "author": "brochure",
+            "subject": f"Business travel briefing on {_join(names)}, {catalog.country.name}",
+            "keywords": ", ".join(
+                [
+                    "business travel",
+                    catalog.country.name,
+                    *names,
+                    *(t.title for t in selection.topics),
+                ]
+            ),
+        },
+        "country": catalog.country,
+        "cities": cities,
+        "topics": topics,
+        "sources": catalog.sources,
+        "source_rows": rows,
+        "essential_labels": ESSENTIAL_LABELS,
+    }
+
+
+def _labelled(facts: Iterable[tuple[str, Sourced]]) -> list[tuple[str, Sourced]]:
+    return [(fact_label(loc, fact), fact) for loc, fact in facts]
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

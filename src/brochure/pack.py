@@ -1,0 +1,133 @@
+"""The pipeline for one pack: request, selection, context, HTML, PDF, file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .catalog import Catalog, Selection, load_catalog, select
+from .context import build_context
+from .errors import BrochureError
+from .fetcher import ResourcePolicy
+from .models import OutputFormat, PackRequest
+from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
+from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
+from .templating import check_templates, render_html
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `build_pack` wrote."""
+
+    path: Path
+    format: OutputFormat
+    pages: int | None
+    cities: tuple[str, ...]
+    topics: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedPack:
+    """A pack up to its HTML: everything but the PDF."""
+
+    request: PackRequest
+    catalog: Catalog
+    selection: Selection
+    html: str
+    base_url: str
+    policy: ResourcePolicy
+
+
+def make_request(**options: Any) -> PackRequest:
+    """Validate keyword options into a PackRequest; raise BrochureError on bad values."""
+    clean = {k: v for k, v in options.items() if v is not None}
+    try:
+        return PackRequest(**clean)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {e['msg']}" for e in exc.errors()
+        ]
+        raise BrochureError("invalid pack options", problems) from exc
+
+
+def stylesheets() -> list[Path]:
+    """The built-in stylesheets, in the order they apply (by file name)."""
+    return sorted(builtin_styles().glob("*.css"))
+
+
+def prepare(request: PackRequest) -> PreparedPack:
+    """Load content, select, and fill the templates for `request`."""
+    data_dir = (request.data_dir or builtin_data()).resolve()
+    catalog = load_catalog(data_dir)
+    selection = select(
+        catalog,
+        request.cities,
+        request.topics,
+        all_cities=request.all_cities,
+        all_topics=request.all_topics,
+    )
+    context = build_context(catalog, selection, request)
+    context["stylesheets"] = [p.resolve().as_uri() for p in stylesheets()]
+    context["paper_size"] = request.paper.css
+    html = render_html(context)
+    policy = ResourcePolicy([builtin_templates(), builtin_styles(), builtin_fonts(), data_dir])
+    return PreparedPack(
+        request, catalog, selection, html, builtin_templates().resolve().as_uri() + "/", policy
+    )
+
+
+def output_path(request: PackRequest, selection: Selection) -> Path:
+    """Where the pack goes: the requested path, or a descriptive name in `output/`."""
+    if request.output is not None:
+        return request.output
+    name = default_name(
+        [c.id for c in selection.cities],
+        request.all_cities,
+        request.paper.value,
+        request.format.value,
+    )
+    return DEFAULT_DIR / name
+
+
+def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:
+    """Build one pack and write it; see PackRequest for the options.
+
+    >>> build_pack(cities=["shanghai"], topics=["investment"], output="pack.pdf")  # doctest: +SKIP
+    """
+    if request is None:
+        request = make_request(**options)
+    elif options:
+        raise BrochureError("give either a PackRequest or keyword options, not both")
+    prepared = prepare(request)
+    target = output_path(request, prepared.selection)
+    check_writable(target)
+    cities = tuple(c.id for c in prepared.selection.cities)
+    topics = tuple(t.id for t in prepared.selection.topics)
+    if request.format is OutputFormat.html:
+        write_atomic(target, prepared.html.encode("utf-8"))
+        return BuildResult(target, request.format, None, cities, topics)
+
+    from .pdf import render_pdf  # WeasyPrint is slow to import: only when rendering
+
+    rendered = render_pdf(prepared.html, prepared.base_url, prepared.policy)
+    write_atomic(target, rendered.pdf)
+    return BuildResult(target, request.format, rendered.pages, cities, topics, rendered.warnings)
+
+
+def check_project(data_dir: Path | None = None) -> Catalog:
+    """Validate the content and every template; raise BrochureError listing all problems."""
+    problems: list[str] = []
+    catalog = None
+    try:
+        catalog = load_catalog((data_dir or builtin_data()).resolve())
+    except BrochureError as exc:
+        problems.extend(exc.problems or [str(exc)])
+    problems.extend(check_templates())
+    if problems or catalog is None:
+        count = len(problems)
+        raise BrochureError(f"check found {count} problem{'s' if count != 1 else ''}", problems)
+    return catalog

@@ -1,0 +1,92 @@
+"""Rendering HTML to PDF: the only module that imports WeasyPrint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .errors import BrochureError, RenderError
+from .fetcher import ResourcePolicy
+
+_LOGGER_NAME = "weasyprint"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished PDF and what WeasyPrint said while making it."""
+
+    pdf: bytes
+    pages: int
+    warnings: tuple[str, ...]
+
+
+class SafeFetcher(URLFetcher):  # type: ignore[misc]
+    """A URL fetcher that only serves what a ResourcePolicy allows."""
+
+    def __init__(self, policy: ResourcePolicy) -> None:
+        super().__init__(fail_on_errors=True, allowed_protocols=("data", "file"))
+        self.policy = policy
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Serve data: URLs and allowed local files; refuse the rest."""
+        if self.policy.allows_data_url(url):
+            return super().fetch(url, headers)
+        resource = self.policy.open(url)
+        return URLFetcherResponse(
+            resource.path.as_uri(),
+            resource.body,
+            headers={"Content-Type": resource.mime_type},
+        )
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _collect_logs() -> Iterator[_Collector]:
+    """Collect what WeasyPrint logs, without touching anyone else's handlers."""
+    logger = logging.getLogger(_LOGGER_NAME)
+    collector = _Collector()
+    old_level = logger.level
+    logger.addHandler(collector)
+    if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(old_level)
+
+
+def render_pdf(html: str, base_url: str, policy: ResourcePolicy) -> Rendered:
+    """Lay out `html` and return the PDF; any error WeasyPrint logs is fatal."""
+    with _collect_logs() as logs:
+        try:
+            document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(policy)).render(
+                font_config=FontConfiguration()
+            )
+            pdf = document.write_pdf()
+        except FatalURLFetchingError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, BrochureError):
+                raise cause from None
+            raise RenderError(f"could not load a resource: {exc}") from exc
+    errors = [r.getMessage() for r in logs.records if r.levelno >= logging.ERROR]
+    if errors:
+        raise RenderError("WeasyPrint reported errors while rendering", errors)
+    warnings = tuple(r.getMessage() for r in logs.records if r.levelno < logging.ERROR)
+    assert isinstance(pdf, bytes)
+    return Rendered(pdf, len(document.pages), warnings)

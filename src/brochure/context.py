@@ -29,6 +29,13 @@ _SINGULAR = {
     "landmarks": "Landmark",
     "port": "Port",
 }
+_PLURAL = {
+    "Specialisation": "Specialisations",
+    "Company": "Companies",
+    "Landmark": "Landmarks",
+    "Airport": "Airports",
+    "Emergency number": "Emergency numbers",
+}
 
 ESSENTIAL_LABELS = {
     "currency": "Currency",
@@ -48,7 +55,8 @@ class CityView:
     city: City
     region: Region
     essentials: Essentials
-    as_of: dt.date
+    oldest: dt.date
+    newest: dt.date
 
     @property
     def anchor(self) -> str:
@@ -85,9 +93,9 @@ def fact_label(loc: str, fact: Sourced) -> str:
     if isinstance(fact, Population):
         return "Population"
     if isinstance(fact, Airport):
-        return f"Airport {fact.code}"
+        return f"Airport: {fact.code}"
     if isinstance(fact, Emergency):
-        return f"Emergency number ({fact.service})"
+        return f"Emergency number: {fact.service}"
     if isinstance(fact, Item):
         return f"{_SINGULAR.get(head, head.title())}: {fact.name}"
     if isinstance(fact, Fact):
@@ -102,22 +110,41 @@ def _rows(chapter: str, facts: Iterable[tuple[str, Sourced]]) -> list[SourceRow]
     for label, fact in facts:
         groups.setdefault((fact.source, fact.as_of), []).append(label)
     return [
-        SourceRow(chapter, tuple(labels), source, as_of)
+        SourceRow(chapter, _merge_kinds(labels), source, as_of)
         for (source, as_of), labels in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
+
+
+def _merge_kinds(labels: list[str]) -> tuple[str, ...]:
+    """Fold `Landmark: A`, `Landmark: B` into `Landmarks: A, B`, keeping first-seen order."""
+    kinds: dict[str, list[str]] = {}
+    for label in labels:
+        kind, sep, name = label.partition(": ")
+        if sep:
+            kinds.setdefault(kind, []).append(name)
+        else:
+            kinds.setdefault(label, [])
+    return tuple(
+        f"{_PLURAL.get(kind, kind) if len(names) > 1 else kind}: {', '.join(names)}"
+        if names
+        else kind
+        for kind, names in kinds.items()
+    )
 
 
 def city_view(catalog: Catalog, city: City) -> CityView:
     """The chapter view of one city."""
     region = next(r for r in catalog.country.regions if r.id == city.region)
     essentials = city.essentials.merged_over(catalog.country.defaults)
-    dates = [f.as_of for _, f in iter_sourced(city)]
-    return CityView(city, region, essentials, max(dates))
+    dates = [f.as_of for _, f in iter_sourced(city)] + [
+        f.as_of for _, f in iter_sourced(essentials)
+    ]
+    return CityView(city, region, essentials, min(dates), max(dates))
 
 
 def build_context(catalog: Catalog, selection: Selection, request: PackRequest) -> dict[str, Any]:
     """Everything the templates may use for one pack."""
-    build_date = request.build_date or dt.date.today()
+    build_date = request.build_date or dt.date.today()  # pack.prepare fills it in
     cities = [city_view(catalog, c) for c in selection.cities]
     chosen = {c.id for c in selection.cities}
     topics = [

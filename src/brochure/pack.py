@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,19 @@ class PreparedPack:
     policy: ResourcePolicy
 
 
+def build_date_today() -> dt.date:
+    """Today, or the date in SOURCE_DATE_EPOCH when it is set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+        except (ValueError, OverflowError, OSError) as exc:
+            raise BrochureError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970"
+            ) from exc
+    return dt.date.today()
+
+
 def make_request(**options: Any) -> PackRequest:
     """Validate keyword options into a PackRequest; raise BrochureError on bad values."""
     clean = {k: v for k, v in options.items() if v is not None}
@@ -70,6 +85,8 @@ def prepare(request: PackRequest) -> PreparedPack:
         all_cities=request.all_cities,
         all_topics=request.all_topics,
     )
+    if request.build_date is None:
+        request = request.model_copy(update={"build_date": build_date_today()})
     context = build_context(catalog, selection, request)
     context["stylesheets"] = [p.resolve().as_uri() for p in stylesheets()]
     context["paper_size"] = request.paper.css

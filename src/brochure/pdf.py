@@ -16,6 +16,8 @@ from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
 
 _LOGGER_NAME = "weasyprint"
+#: Messages that say nothing about the document, only about the machine's libraries.
+_BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,12 @@ def render_pdf(html: str, base_url: str, policy: ResourcePolicy) -> Rendered:
     errors = [r.getMessage() for r in logs.records if r.levelno >= logging.ERROR]
     if errors:
         raise RenderError("WeasyPrint reported errors while rendering", errors)
-    warnings = tuple(r.getMessage() for r in logs.records if r.levelno < logging.ERROR)
+    warnings = tuple(
+        dict.fromkeys(
+            message
+            for r in logs.records
+            if r.levelno < logging.ERROR and not (message := r.getMessage()).startswith(_BENIGN)
+        )
+    )
     assert isinstance(pdf, bytes)
     return Rendered(pdf, len(document.pages), warnings)

@@ -27,6 +27,11 @@ def format_date(value: dt.date | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def format_month(value: dt.date) -> str:
+    """`2026-11-29` as `November 2026`."""
+    return f"{value:%B %Y}"
+
+
 def format_count(value: int) -> str:
     """A head count in words a reader takes in at a glance: `24.0 million`."""
     if value >= 1_000_000:
@@ -54,6 +59,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> SandboxedEnvironment
     )
     env.filters["date"] = format_date
     env.filters["count"] = format_count
+    env.filters["month"] = format_month
     return env
 
 

@@ -1,0 +1,73 @@
+"""The rendering layer: only allowed resources load, and WeasyPrint's errors are fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pdftools import page_texts
+
+from brochure.errors import RenderError, ResourceError
+from brochure.fetcher import ResourcePolicy
+from brochure.pdf import render_pdf
+
+PNG_1PX = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
+    "DwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def render(tmp_path: Path, body: str) -> bytes:
+    html = f"<!DOCTYPE html><html lang='en'><body>{body}</body></html>"
+    return render_pdf(html, tmp_path.as_uri() + "/", ResourcePolicy([tmp_path])).pdf
+
+
+def test_plain_document_renders(tmp_path: Path) -> None:
+    pdf = render(tmp_path, f"<p>Hello Ningbo</p><img src='{PNG_1PX}'>")
+    out = tmp_path / "x.pdf"
+    out.write_bytes(pdf)
+    assert "Hello Ningbo" in page_texts(out)[0]
+
+
+def test_file_inside_the_root_loads(tmp_path: Path) -> None:
+    (tmp_path / "style.css").write_text("p::after { content: ' from css'; }")
+    out = tmp_path / "x.pdf"
+    out.write_bytes(render(tmp_path, "<link rel='stylesheet' href='style.css'><p>Text</p>"))
+    assert "Text from css" in page_texts(out)[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<img src='file:///etc/passwd'>",
+        "<link rel='stylesheet' href='file:///etc/hostname'>",
+        "<link rel='stylesheet' href='../outside.css'>",
+    ],
+)
+def test_files_outside_the_roots_are_refused(tmp_path: Path, body: str) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "outside.css").write_text("p { color: red }")
+    html = f"<html><body>{body}<p>x</p></body></html>"
+    with pytest.raises(ResourceError, match="outside the allowed folders"):
+        render_pdf(html, root.as_uri() + "/", ResourcePolicy([root]))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest", "https://example.com/x.css", "ftp://example.com/x"]
+)
+def test_network_urls_are_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ResourceError, match="no network access"):
+        render(tmp_path, f"<link rel='stylesheet' href='{url}'><p>x</p>")
+
+
+def test_missing_file_is_an_error_not_a_silent_gap(tmp_path: Path) -> None:
+    with pytest.raises(ResourceError, match="logo.png.*file not found"):
+        render(tmp_path, "<img src='logo.png'>")
+
+
+def test_an_image_weasyprint_cannot_read_is_fatal(tmp_path: Path) -> None:
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(RenderError) as caught:
+        render(tmp_path, "<img src='broken.png'>")
+    assert "broken.png" in str(caught.value)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pdftools import outline
 
 from brochure.cli import main
+from pdftools import outline
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -101,8 +101,15 @@ def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
 
 def test_bad_trip_dates_exit_1(tmp_path: Path) -> None:
     code, _, err = run(
-        "build", "-c", "ningbo", "--trip-start", "2026-05-02", "--trip-end", "2026-05-01",
-        "-o", str(tmp_path / "x.pdf"),
+        "build",
+        "-c",
+        "ningbo",
+        "--trip-start",
+        "2026-05-02",
+        "--trip-end",
+        "2026-05-01",
+        "-o",
+        str(tmp_path / "x.pdf"),
     )
     assert code == 1
     assert "trip_end is before trip_start" in err
@@ -111,8 +118,17 @@ def test_bad_trip_dates_exit_1(tmp_path: Path) -> None:
 def test_build_matches_names_loosely_and_writes_pdf(tmp_path: Path) -> None:
     out = tmp_path / "hk.pdf"
     code, stdout, err = run(
-        "build", "-c", "HONG KONG", "-c", "hong_kong", "-t", "Investment opportunities",
-        "--title", "Hong Kong in a week", "-o", str(out),
+        "build",
+        "-c",
+        "HONG KONG",
+        "-c",
+        "hong_kong",
+        "-t",
+        "Investment opportunities",
+        "--title",
+        "Hong Kong in a week",
+        "-o",
+        str(out),
     )
     assert code == 0, err
     assert stdout.startswith(f"wrote {out} (1 cities, 1 topics,")
@@ -144,7 +160,9 @@ def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     locked = tmp_path / "locked"
     locked.mkdir()
     # root may write anywhere, so stand in for a folder this user cannot write to
-    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == locked else real_access(p, m))
+    monkeypatch.setattr(
+        os, "access", lambda p, m: False if Path(p) == locked else real_access(p, m)
+    )
     code, _, err = run("build", "-c", "qingdao", "-o", str(locked / "p.pdf"))
     assert code == 1
     assert f"{locked}: the output folder is not writable" in err

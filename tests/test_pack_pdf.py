@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+import brochure
+from brochure.errors import BrochureError, OutputError, SelectionError
 from pdftools import (
     MM,
     catalog_language,
@@ -17,9 +22,6 @@ from pdftools import (
     region_text,
     toc_entries,
 )
-
-import brochure
-from brochure.errors import BrochureError, OutputError, SelectionError
 
 BUILD_DATE = dt.date(2026, 11, 20)
 OTHER_CITIES = ("Shenzhen", "Hong Kong", "Qingdao", "Guangzhou", "Tianjin")
@@ -112,7 +114,7 @@ def test_a4_pages_and_metadata(pack: Path) -> None:
 def test_cover_carries_traveller_dates_and_chinese_names(pack: Path) -> None:
     cover = page_texts(pack)[0]
     assert "Alex Chen" in cover
-    assert "7 December 2026 – 11 December 2026" in cover
+    assert "7 December 2026 \u2013 11 December 2026" in cover
     assert "20 November 2026" in cover
     assert "上海" in cover and "宁波" in cover
     assert "Shenzhen" not in cover
@@ -157,7 +159,11 @@ def test_paper_sizes(tmp_path: Path, paper: str, size_mm: tuple[float, float]) -
 
 
 def test_same_inputs_give_identical_bytes(tmp_path: Path) -> None:
-    options = dict(cities=["tianjin"], topics=["regions"], build_date=BUILD_DATE)
+    options: dict[str, Any] = {
+        "cities": ["tianjin"],
+        "topics": ["regions"],
+        "build_date": BUILD_DATE,
+    }
     first = brochure.build_pack(output=tmp_path / "a.pdf", **options).path.read_bytes()
     second = brochure.build_pack(output=tmp_path / "b.pdf", **options).path.read_bytes()
     assert first == second
@@ -212,3 +218,27 @@ def test_bad_options_raise_brochure_error() -> None:
         )
     with pytest.raises(BrochureError, match="paper"):
         brochure.build_pack(cities=["ningbo"], paper="b4")
+
+
+@pytest.fixture(scope="module")
+def full_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every city and topic: long enough for tables to run over pages."""
+    out = tmp_path_factory.mktemp("full") / "full.pdf"
+    brochure.build_pack(all_cities=True, all_topics=True, build_date=BUILD_DATE, output=out)
+    return out
+
+
+def test_table_headers_repeat_on_every_page_of_the_sources_table(full_pack: Path) -> None:
+    texts = page_texts(full_pack)
+    start = next(b.page for b in outline(full_pack) if b.title == "Sources")
+    table_pages = [t for t in texts[start - 1 :] if re.search(r"\d{4}-\d\d-\d\d", t)]
+    assert len(table_pages) >= 2
+    for text in table_pages:
+        assert "Chapter Facts Source As of" in " ".join(text.split())
+
+
+def test_full_pack_has_every_city_and_topic_in_order(full_pack: Path) -> None:
+    chapters = [b.title.split(" ")[0] for b in outline(full_pack) if b.level == 1]
+    cities = ["Shanghai", "Shenzhen", "Hong", "Ningbo", "Qingdao", "Guangzhou", "Tianjin"]
+    assert [c for c in chapters if c in cities] == cities
+    assert len(chapters) == 2 + len(cities) + 7 + 2  # contents, country, cities, topics, ref

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdftools import page_texts
 
 from brochure.errors import RenderError, ResourceError
 from brochure.fetcher import ResourcePolicy
 from brochure.pdf import render_pdf
+from pdftools import page_texts
 
 PNG_1PX = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
@@ -62,7 +62,7 @@ def test_network_urls_are_refused(tmp_path: Path, url: str) -> None:
 
 
 def test_missing_file_is_an_error_not_a_silent_gap(tmp_path: Path) -> None:
-    with pytest.raises(ResourceError, match="logo.png.*file not found"):
+    with pytest.raises(ResourceError, match=r"logo\.png.*file not found"):
         render(tmp_path, "<img src='logo.png'>")
 
 

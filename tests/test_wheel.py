@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from pdftools import outline
 
 REPO = Path(__file__).resolve().parents[1]

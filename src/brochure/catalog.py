@@ -68,48 +68,50 @@ def load_catalog(root: Path) -> Catalog:
     problems = _Problems()
 
     sources: dict[str, Source] = {}
-    source_list = _load_list(problems, root / "sources.yml", Source)
-    for src in source_list:
+    source_list, sources_doc = _load_list(problems, root / "sources.yml", Source)
+    for i, src in enumerate(source_list):
         if src.id in sources:
-            problems.items.append(f"{root / 'sources.yml'}: source id {src.id!r} is given twice")
+            where = sources_doc.where((i, "id")) if sources_doc else root / "sources.yml"
+            problems.items.append(f"{where}: id: source id {src.id!r} is given twice")
         sources[src.id] = src
 
-    country, _ = problems.load(root / "country.yml", Country)
-    cities = _load_dir(problems, root / "cities", City)
-    topics = _load_dir(problems, root / "topics", Topic)
-    cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].order, kv[1].name)))
-    topics = dict(sorted(topics.items(), key=lambda kv: (kv[1].order, kv[1].title)))
+    country, country_doc = problems.load(root / "country.yml", Country)
+    loaded_cities = _load_dir(problems, root / "cities", City)
+    loaded_topics = _load_dir(problems, root / "topics", Topic)
+    cities = {k: v for k, (v, _) in sorted(loaded_cities.items(), key=lambda kv: kv[1][0].order)}
+    topics = {k: v for k, (v, _) in sorted(loaded_topics.items(), key=lambda kv: kv[1][0].order)}
 
     if country is not None:
         regions = {r.id for r in country.regions}
-        for city in cities.values():
-            where = root / "cities" / f"{city.id}.yml"
+        for city, doc in loaded_cities.values():
             if city.country != country.id:
                 problems.items.append(
-                    f"{where}: country: {city.country!r} is not {country.id!r} (country.yml)"
+                    f"{doc.where(('country',))}: country: {city.country!r} is not "
+                    f"{country.id!r} (country.yml)"
                 )
             if city.region not in regions:
                 problems.items.append(
-                    f"{where}: region: unknown region {city.region!r} "
+                    f"{doc.where(('region',))}: region: unknown region {city.region!r} "
                     f"(valid: {', '.join(sorted(regions))})"
                 )
-    for topic in topics.values():
+    for topic, doc in loaded_topics.values():
         for city_id in topic.cities:
             if city_id not in cities:
                 problems.items.append(
-                    f"{root / 'topics' / f'{topic.id}.yml'}: cities.{city_id}: no such city"
+                    f"{doc.where(('cities', city_id))}: cities.{city_id}: no such city"
                     + _did_you_mean(city_id, cities)
                 )
 
-    named: list[tuple[Path, BaseModel | None]] = [(root / "country.yml", country)]
-    named += [(root / "cities" / f"{c.id}.yml", c) for c in cities.values()]
-    named += [(root / "topics" / f"{t.id}.yml", t) for t in topics.values()]
-    for path, model in named:
+    documents: list[tuple[BaseModel, YamlDoc]] = [*loaded_cities.values(), *loaded_topics.values()]
+    if country is not None and country_doc is not None:
+        documents.insert(0, (country, country_doc))
+    for model, doc in documents:
         for loc, fact in iter_sourced(model):
             if fact.source not in sources:
+                parts = (*_loc(loc), "source")
                 problems.items.append(
-                    f"{path}: {loc + '.' if loc else ''}source: unknown source {fact.source!r}"
-                    + _did_you_mean(fact.source, sources)
+                    f"{doc.where(parts)}: {'.'.join(map(str, parts))}: unknown source "
+                    f"{fact.source!r}" + _did_you_mean(fact.source, sources)
                 )
 
     if problems.items:
@@ -121,25 +123,35 @@ def load_catalog(root: Path) -> Catalog:
     return Catalog(root, country, cities, topics, sources)
 
 
-def _load_list(problems: _Problems, path: Path, model: type[M]) -> list[M]:
+def _loc(dotted: str) -> tuple[str | int, ...]:
+    """`specialisations.0` as ("specialisations", 0), the form YamlDoc.where takes."""
+    return tuple(int(p) if p.isdigit() else p for p in dotted.split(".") if p)
+
+
+def _load_list(problems: _Problems, path: Path, model: type[M]) -> tuple[list[M], YamlDoc | None]:
     try:
         doc = read_yaml(path)
     except DataError as exc:
         problems.items.append(str(exc))
-        return []
+        return [], None
     try:
-        return list(TypeAdapter(list[model]).validate_python(doc.data))  # type: ignore[valid-type]
+        adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+        return list(adapter.validate_python(doc.data)), doc
     except ValidationError as exc:
         problems.items.extend(describe_errors(exc, doc, model))
-        return []
+        return [], doc
 
 
-def _load_dir(problems: _Problems, folder: Path, model: type[M]) -> dict[str, M]:
-    out: dict[str, M] = {}
+def _load_dir(problems: _Problems, folder: Path, model: type[M]) -> dict[str, tuple[M, YamlDoc]]:
+    """Every `<id>.yml` (or `.yaml`) in a folder, keyed by id, with its parsed document."""
+    out: dict[str, tuple[M, YamlDoc]] = {}
     if not folder.is_dir():
         problems.items.append(f"{folder}: folder not found")
         return out
-    for path in sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")):
+    files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+    if not files:
+        problems.items.append(f"{folder}: no .yml files found")
+    for path in files:
         item, doc = problems.load(path, model)
         if item is None or doc is None:
             continue
@@ -148,10 +160,12 @@ def _load_dir(problems: _Problems, folder: Path, model: type[M]) -> dict[str, M]
             problems.items.append(
                 f"{doc.where(('id',))}: id: {item_id!r} must match the file name {path.stem!r}"
             )
-            continue
-        out[item_id] = item
-    if not out and not any(folder.name in p for p in problems.items):
-        problems.items.append(f"{folder}: no .yml files found")
+        elif item_id in out:
+            problems.items.append(
+                f"{path}: id: {item_id!r} is also given by {out[item_id][1].path}"
+            )
+        else:
+            out[item_id] = (item, doc)
     return out
 
 

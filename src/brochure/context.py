@@ -161,7 +161,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         inherited = [
             (f"essentials.{loc}", fact)
             for loc, fact in iter_sourced(view.essentials)
-            if loc.split(".")[0] not in view.city.essentials.model_fields_set
+            if getattr(view.city.essentials, loc.split(".")[0]) is None
         ]
         rows += _rows(view.city.name, _labelled([*iter_sourced(view.city), *inherited]))
     for tv in topics:

@@ -144,6 +144,11 @@ def check_project(data_dir: Path | None = None) -> Catalog:
     except BrochureError as exc:
         problems.extend(exc.problems or [str(exc)])
     problems.extend(check_templates())
+    if catalog is not None and not problems:
+        try:  # fill every template with every city and topic: catches undefined names
+            prepare(PackRequest(all_cities=True, data_dir=catalog.root))
+        except BrochureError as exc:
+            problems.extend(exc.problems or [str(exc)])
     if problems or catalog is None:
         count = len(problems)
         raise BrochureError(f"check found {count} problem{'s' if count != 1 else ''}", problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -112,21 +112,33 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path, loader:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
+        key_lines: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise DataError(f"{path}:{line}: YAML merge keys (<<) are not allowed")
+            key = _scalar(key_node, path, loader)
             if not isinstance(key, str | int):
-                raise DataError(f"{path}:{key_node.start_mark.line + 1}: keys must be plain words")
+                raise DataError(f"{path}:{line}: keys must be plain words")
             if key in out:
-                first = lines[(*loc, key)]
                 raise DataError(
-                    f"{path}:{key_node.start_mark.line + 1}: duplicate key {key!r} "
-                    f"(first given on line {first})"
+                    f"{path}:{line}: duplicate key {key!r} (first given on line {key_lines[key]})"
                 )
+            key_lines[key] = line
             out[key] = _build(value_node, (*loc, key), lines, path, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, i), lines, path, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node)
+    return _scalar(node, path, loader)
+
+
+def _scalar(node: yaml.Node, path: Path, loader: _Loader) -> Any:
+    """Construct one scalar; an impossible value such as 2023-02-30 names its line."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, yaml.YAMLError) as exc:
+        line = node.start_mark.line + 1
+        raise DataError(f"{path}:{line}: {node.value!r} is not a valid value ({exc})") from exc
 
 
 def describe_errors(exc: ValidationError, doc: YamlDoc, model: type[BaseModel]) -> list[str]:
@@ -150,14 +162,17 @@ def describe_errors(exc: ValidationError, doc: YamlDoc, model: type[BaseModel]) 
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
     """The field names allowed at `loc` inside `model`, where they can be found."""
     current: Any = model
+    skip_key = False
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or skip_key:
+            skip_key = False
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
         info = current.model_fields.get(part)
         if info is None:
             return []
+        skip_key = get_origin(info.annotation) is dict  # next part is a key, not a field
         current = _model_in(info.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)

@@ -97,3 +97,14 @@ def toc_entries(contents_text: str) -> dict[str, int]:
         if match and "." in line:
             entries[match[1].rstrip(" .")] = int(match[2])
     return entries
+
+
+def fonts_of_word(path: Path, word: str) -> set[str]:
+    """The fonts of every occurrence of a whole word, anywhere in the document."""
+    found: set[str] = set()
+    with pdfplumber.open(path) as pdf:
+        for p in pdf.pages:
+            for w in p.extract_words(extra_attrs=["fontname"]):
+                if w["text"] == word:
+                    found.add(w["fontname"].split("+")[-1])
+    return found

@@ -15,15 +15,24 @@ from . import __version__
 from .catalog import Catalog, load_catalog
 from .context import city_view
 from .errors import BrochureError
-from .models import OutputFormat, Paper
-from .pack import build_pack, check_project
+from .models import OutputFormat, PackRequest, Paper
+from .pack import build_pack, check_project, make_request, watched_paths
 from .resources import builtin_data
+from .scaffold import new_kit
 from .templating import format_count
+from .watch import watch as watch_paths
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
+_DATA = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Another content folder.",
+)
 
 
-def _run(action: Callable[[], None]) -> None:
+def _run(action: Callable[[], object]) -> None:
     """Run `action`, turning brochure's errors into a message and an exit code."""
     try:
         action()
@@ -46,16 +55,14 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "-c", "--city", "cities", multiple=True, metavar="ID", help="A city to cover (repeatable)."
-)
+@click.option("-c", "--city", "cities", multiple=True, metavar="ID", help="A city (repeatable).")
 @click.option(
     "-t",
     "--topic",
     "topics",
     multiple=True,
     metavar="ID",
-    help="A topic to cover (repeatable; default: all).",
+    help="A topic (repeatable; default: all).",
 )
 @click.option("--all-cities", is_flag=True, default=None, help="Cover every city.")
 @click.option("--all-topics", is_flag=True, default=None, help="Cover every topic.")
@@ -63,19 +70,20 @@ def main() -> None:
     "--paper",
     type=click.Choice([p.value for p in Paper], case_sensitive=False),
     default=None,
-    help="Paper size [default: a4].",
+    help="Paper size [default: the brand's, else a4].",
 )
 @click.option("--traveller", default=None, help="Name printed on the cover.")
 @click.option("--title", default=None, help="Title of the pack.")
 @click.option("--trip-start", type=_DATE, default=None, help="First day of the trip (YYYY-MM-DD).")
 @click.option("--trip-end", type=_DATE, default=None, help="Last day of the trip (YYYY-MM-DD).")
+@_DATA
 @click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    "--brand",
+    type=click.Path(path_type=Path),
     default=None,
-    help="Another content folder.",
+    help="A brand kit folder or brand.yml file.",
 )
+@click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 @click.option(
     "-o",
     "--output",
@@ -90,14 +98,16 @@ def main() -> None:
     default=None,
     help="pdf, or html to debug templates [default: pdf].",
 )
+@click.option(
+    "--watch", is_flag=True, help="Rebuild when content, templates, styles or brand change."
+)
 def build(
     cities: Sequence[str],
     topics: Sequence[str],
-    all_cities: bool | None,
-    all_topics: bool | None,
     trip_start: dt.datetime | None,
     trip_end: dt.datetime | None,
     fmt: str | None,
+    watch: bool,
     **options: Any,
 ) -> None:
     """Build one briefing pack.
@@ -106,24 +116,25 @@ def build(
     Example:
       brochure build -c shanghai -c "Hong Kong" -t investment --traveller "A. Chen"
     """
-    if cities and all_cities:
+    if cities and options["all_cities"]:
         raise click.UsageError("give --city or --all-cities, not both")
-    if topics and all_topics:
+    if topics and options["all_topics"]:
         raise click.UsageError("give --topic or --all-topics, not both")
-    if not cities and not all_cities:
+    if not cities and not options["all_cities"]:
         raise click.UsageError("choose at least one city with -c/--city, or --all-cities")
 
-    def action() -> None:
-        result = build_pack(
+    def make() -> PackRequest:
+        return make_request(
             cities=tuple(cities),
             topics=tuple(topics),
-            all_cities=all_cities,
-            all_topics=all_topics,
             trip_start=_date(trip_start),
             trip_end=_date(trip_end),
             format=fmt,
             **options,
         )
+
+    def action() -> None:
+        result = build_pack(make())
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
         pages = f", {result.pages} pages" if result.pages else ""
@@ -131,19 +142,29 @@ def build(
             f"wrote {result.path} ({len(result.cities)} cities, {len(result.topics)} topics{pages})"
         )
 
-    _run(action)
+    if not watch:
+        _run(action)
+        return
+
+    def rebuild() -> None:
+        try:
+            action()
+        except BrochureError as exc:  # keep watching: the next save may mend it
+            click.echo(f"error: {exc}", err=True)
+
+    _run(make)  # bad options stop here, before watching starts
+    paths = watched_paths(options["data_dir"], options["brand"])
+    click.echo(f"watching {', '.join(map(str, paths))}; press Ctrl-C to stop", err=True)
+    try:
+        watch_paths(paths, rebuild)
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
 
 
 @main.command(name="list")
 @click.argument("what", type=click.Choice(["cities", "topics"]))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Another content folder.",
-)
+@_DATA
 def list_(what: str, as_json: bool, data_dir: Path | None) -> None:
     """List the cities or topics the content offers."""
 
@@ -195,9 +216,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
     widths = [max(_width(r[i]) for r in [header, *cells]) for i in range(len(header))]
     lines = []
     for row in [header, *cells]:
-        lines.append(
-            "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
-        )
+        padded = (c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True))
+        lines.append("  ".join(padded).rstrip())
     return "\n".join(lines)
 
 
@@ -207,21 +227,40 @@ def _width(text: str) -> int:
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Another content folder.",
-)
-def check(data_dir: Path | None) -> None:
-    """Validate the content and templates, reporting every problem."""
+@_DATA
+@click.option("--brand", type=click.Path(path_type=Path), default=None, help="A kit to check too.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(data_dir: Path | None, brand: Path | None, strict: bool) -> None:
+    """Validate the content, templates and a brand kit, reporting every problem."""
 
     def action() -> None:
-        catalog = check_project(data_dir)
+        report = check_project(data_dir, brand, strict=strict)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        catalog = report.catalog
+        kit = f"; brand kit {report.kit.file}" if report.kit else ""
         click.echo(
             f"ok: {len(catalog.cities)} cities, {len(catalog.topics)} topics, "
-            f"{len(catalog.sources)} sources in {catalog.root}"
+            f"{len(catalog.sources)} sources in {catalog.root}{kit}"
         )
+
+    _run(action)
+
+
+@main.group()
+def brand() -> None:
+    """Work with brand kits."""
+
+
+@brand.command(name="new")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--name", default="Example Company", help="The company's name.")
+def brand_new(folder: Path, name: str) -> None:
+    """Create a starter brand kit in FOLDER that builds at once."""
+
+    def action() -> None:
+        written = new_kit(folder, name)
+        click.echo(f"created a brand kit in {folder} ({len(written)} files)")
+        click.echo(f"try: brochure build -c shanghai --brand {folder}")
 
     _run(action)

@@ -33,6 +33,10 @@ class TemplateError(BrochureError):
     """A template failed to load or render."""
 
 
+class BrandError(BrochureError):
+    """A brand kit is missing, malformed, or names files it cannot use."""
+
+
 class RenderError(BrochureError):
     """WeasyPrint could not produce a clean document."""
 

@@ -220,13 +220,15 @@ class PackRequest(Model):
     topics: tuple[Line, ...] = ()
     all_cities: bool = False
     all_topics: bool = False
-    paper: Paper = Paper.a4
+    paper: Paper | None = None
     traveller: Line | None = None
     title: Line | None = None
     trip_start: dt.date | None = None
     trip_end: dt.date | None = None
     build_date: dt.date | None = None
     data_dir: Path | None = None
+    brand: Path | None = None
+    strict: bool = False
     output: Path | None = None
     format: OutputFormat = OutputFormat.pdf
 

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
+from .brand import BrandKit, load_brand
 from .catalog import Catalog, Selection, load_catalog, select
 from .context import build_context
-from .errors import BrochureError
+from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
-from .models import OutputFormat, PackRequest
+from .models import OutputFormat, PackRequest, Paper
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .templating import check_templates, render_html
@@ -39,6 +41,7 @@ class PreparedPack:
     request: PackRequest
     catalog: Catalog
     selection: Selection
+    kit: BrandKit
     html: str
     base_url: str
     policy: ResourcePolicy
@@ -74,8 +77,15 @@ def stylesheets() -> list[Path]:
     return sorted(builtin_styles().glob("*.css"))
 
 
+def load_kit(request: PackRequest) -> BrandKit:
+    """The brand kit the request names, or the built-in look (an empty kit)."""
+    if request.brand is None:
+        return BrandKit(root=builtin_templates())
+    return load_brand(request.brand, strict=request.strict)
+
+
 def prepare(request: PackRequest) -> PreparedPack:
-    """Load content, select, and fill the templates for `request`."""
+    """Load content and brand, select, and fill the templates for `request`."""
     data_dir = (request.data_dir or builtin_data()).resolve()
     catalog = load_catalog(data_dir)
     selection = select(
@@ -85,16 +95,45 @@ def prepare(request: PackRequest) -> PreparedPack:
         all_cities=request.all_cities,
         all_topics=request.all_topics,
     )
-    if request.build_date is None:
-        request = request.model_copy(update={"build_date": build_date_today()})
+    kit = load_kit(request)
+    paper = request.paper or kit.settings.paper or Paper.a4
+    request = request.model_copy(
+        update={"build_date": request.build_date or build_date_today(), "paper": paper}
+    )
     context = build_context(catalog, selection, request)
     context["stylesheets"] = [p.resolve().as_uri() for p in stylesheets()]
-    context["paper_size"] = request.paper.css
-    html = render_html(context)
-    policy = ResourcePolicy([builtin_templates(), builtin_styles(), builtin_fonts(), data_dir])
-    return PreparedPack(
-        request, catalog, selection, html, builtin_templates().resolve().as_uri() + "/", policy
+    context["paper_size"] = paper.css
+    context["brand"] = brand_context(kit)
+    html = render_html(context, kit.template_dirs)
+    policy = ResourcePolicy(
+        [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root]
     )
+    return PreparedPack(
+        request,
+        catalog,
+        selection,
+        kit,
+        html,
+        builtin_templates().resolve().as_uri() + "/",
+        policy,
+    )
+
+
+def brand_context(kit: BrandKit) -> dict[str, Any]:
+    """What templates see of the brand (`brand.*`)."""
+    settings = kit.settings
+    return {
+        "name": kit.name,
+        "full_name": kit.full_name,
+        "link": kit.link,
+        "contact": settings.contact,
+        "legal": settings.legal,
+        "confidentiality": settings.confidentiality,
+        "cover_logo": kit.logo(settings.cover_logo),
+        "header_logo": kit.logo(settings.header_logo),
+        "css": Markup(kit.css),  # built only from validated values: see brand.py
+        "stylesheets": [p.resolve().as_uri() for p in kit.stylesheets],
+    }
 
 
 def output_path(request: PackRequest, selection: Selection) -> Path:
@@ -104,7 +143,7 @@ def output_path(request: PackRequest, selection: Selection) -> Path:
     name = default_name(
         [c.id for c in selection.cities],
         request.all_cities,
-        request.paper.value,
+        Paper(request.paper or Paper.a4).value,
         request.format.value,
     )
     return DEFAULT_DIR / name
@@ -120,36 +159,65 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
     elif options:
         raise BrochureError("give either a PackRequest or keyword options, not both")
     prepared = prepare(request)
+    request = prepared.request
     target = output_path(request, prepared.selection)
     check_writable(target)
     cities = tuple(c.id for c in prepared.selection.cities)
     topics = tuple(t.id for t in prepared.selection.topics)
     if request.format is OutputFormat.html:
         write_atomic(target, prepared.html.encode("utf-8"))
-        return BuildResult(target, request.format, None, cities, topics)
+        return BuildResult(target, request.format, None, cities, topics, prepared.kit.warnings)
 
     from .pdf import render_pdf  # WeasyPrint is slow to import: only when rendering
 
     rendered = render_pdf(prepared.html, prepared.base_url, prepared.policy)
+    warnings = (*prepared.kit.warnings, *rendered.warnings)
+    if request.strict and rendered.warnings:
+        raise RenderError("warnings are errors with --strict", rendered.warnings)
     write_atomic(target, rendered.pdf)
-    return BuildResult(target, request.format, rendered.pages, cities, topics, rendered.warnings)
+    return BuildResult(target, request.format, rendered.pages, cities, topics, warnings)
 
 
-def check_project(data_dir: Path | None = None) -> Catalog:
-    """Validate the content and every template; raise BrochureError listing all problems."""
+@dataclass(frozen=True)
+class CheckReport:
+    """What `check_project` found valid, and its warnings."""
+
+    catalog: Catalog
+    kit: BrandKit | None
+    warnings: tuple[str, ...]
+
+
+def check_project(
+    data_dir: Path | None = None, brand: Path | None = None, *, strict: bool = False
+) -> CheckReport:
+    """Validate content, templates and a brand kit; raise BrochureError listing all problems."""
     problems: list[str] = []
     catalog = None
+    kit = None
     try:
         catalog = load_catalog((data_dir or builtin_data()).resolve())
     except BrochureError as exc:
         problems.extend(exc.problems or [str(exc)])
-    problems.extend(check_templates())
+    if brand is not None:
+        try:
+            kit = load_brand(brand, strict=strict)
+        except BrochureError as exc:
+            problems.extend(exc.problems or [str(exc)])
+    problems.extend(check_templates(kit.template_dirs if kit else ()))
     if catalog is not None and not problems:
         try:  # fill every template with every city and topic: catches undefined names
-            prepare(PackRequest(all_cities=True, data_dir=catalog.root))
+            prepare(PackRequest(all_cities=True, data_dir=catalog.root, brand=brand))
         except BrochureError as exc:
             problems.extend(exc.problems or [str(exc)])
     if problems or catalog is None:
         count = len(problems)
         raise BrochureError(f"check found {count} problem{'s' if count != 1 else ''}", problems)
-    return catalog
+    return CheckReport(catalog, kit, kit.warnings if kit else ())
+
+
+def watched_paths(data_dir: Path | None = None, brand: Path | None = None) -> list[Path]:
+    """The folders whose changes should trigger a rebuild."""
+    paths = [(data_dir or builtin_data()), builtin_templates(), builtin_styles()]
+    if brand is not None:
+        paths.append(brand if brand.is_dir() else brand.parent)
+    return [p.resolve() for p in paths]

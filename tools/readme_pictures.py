@@ -1,4 +1,7 @@
-"""Make docs/pack-pages.png: four pages of a real pack side by side, for the README.
+"""Make the README's pictures from real builds.
+
+docs/pack-pages.png: four pages of a pack side by side.
+docs/brand-kits.png: the same two pages in the built-in look and in each example kit.
 
 Run: .venv/bin/python tools/readme_pictures.py
 """
@@ -14,11 +17,13 @@ from PIL import Image
 
 import brochure
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+KITS = [None, ROOT / "examples" / "meridian-consulting", ROOT / "examples" / "harbour-trade-office"]
 
 
-def main() -> None:
-    """Build a two-city pack and paste the cover, contents, a city and a topic page together."""
+def pages(brand: Path | None, names: list[str], scale: float) -> list[Image.Image]:
+    """Build the sample pack with `brand` and render the named pages ("cover" or a bookmark)."""
     with tempfile.TemporaryDirectory() as tmp:
         result = brochure.build_pack(
             cities=["shanghai", "hong-kong"],
@@ -27,22 +32,39 @@ def main() -> None:
             trip_start=dt.date(2026, 12, 7),
             trip_end=dt.date(2026, 12, 11),
             build_date=dt.date(2026, 11, 29),
+            brand=brand,
             output=Path(tmp) / "pack.pdf",
         )
         pdf = pdfium.PdfDocument(result.path)
         marks = {b.get_title().split(" ")[0]: b.get_dest().get_index() for b in pdf.get_toc()}
-        pages = [0, 1, marks["Hong"], marks["Investment"]]
-        images = [pdf[i].render(scale=0.9).to_pil() for i in pages]
+        marks["cover"] = 0
+        images = [pdf[marks[name]].render(scale=scale).to_pil() for name in names]
+        pdf.close()
+        return images
+
+
+def sheet(rows: list[list[Image.Image]], name: str) -> None:
+    """Paste rows of page images onto one grey sheet and save it in docs/."""
     gap = 24
-    width = sum(im.width for im in images) + gap * (len(images) + 1)
-    height = max(im.height for im in images) + 2 * gap
-    sheet = Image.new("RGB", (width, height), (226, 230, 234))
-    x = gap
-    for im in images:
-        sheet.paste(im, (x, gap))
-        x += im.width + gap
+    width = max(sum(im.width for im in row) + gap * (len(row) + 1) for row in rows)
+    height = sum(max(im.height for im in row) for row in rows) + gap * (len(rows) + 1)
+    canvas = Image.new("RGB", (width, height), (226, 230, 234))
+    y = gap
+    for row in rows:
+        x = gap
+        for im in row:
+            canvas.paste(im, (x, y))
+            x += im.width + gap
+        y += max(im.height for im in row) + gap
     DOCS.mkdir(exist_ok=True)
-    sheet.save(DOCS / "pack-pages.png", optimize=True)
+    canvas.save(DOCS / name, optimize=True)
+
+
+def main() -> None:
+    """Write both pictures."""
+    sheet([pages(None, ["cover", "Contents", "Hong", "Investment"], 0.9)], "pack-pages.png")
+    looks = [pages(kit, ["cover", "Hong"], 0.6) for kit in KITS if kit is None or kit.is_dir()]
+    sheet([[look[0] for look in looks], [look[1] for look in looks]], "brand-kits.png")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ CSS or gets loaded while rendering: colours, lengths, font names, font files, lo
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .errors import BrandError, DataError
+from .fetcher import is_font
 from .models import Line, Model, Paper, Text
 from .yamlfile import Loc, YamlDoc, describe_errors, read_yaml
 
@@ -297,7 +297,7 @@ class _Checker:
                 path = self.local_file((*loc, "files", j), entry.path)
                 if path is None:
                     continue
-                if not _is_font(path):
+                if not is_font(path.read_bytes()):
                     self.problem((*loc, "files", j), f"{path.name} is not a font file")
                     continue
                 weight = str(entry.weight)
@@ -351,17 +351,6 @@ class _Checker:
             alt = chosen.alt or (brand.meta.name.full if brand.meta and brand.meta.name else "")
             found[size] = Logo(path, alt or "Logo")
         return found
-
-
-def _is_font(path: Path) -> bool:
-    """Whether fontTools can read the file's character map (TrueType, OpenType, WOFF)."""
-    from fontTools.ttLib import TTFont, TTLibError
-
-    try:
-        with TTFont(path, fontNumber=0, lazy=True) as font:
-            return bool(font["cmap"].getBestCmap())
-    except (TTLibError, OSError, KeyError, ValueError, AssertionError, struct.error):
-        return False
 
 
 def _image_kind(path: Path) -> str | None:

@@ -85,6 +85,15 @@ def main() -> None:
 )
 @click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 @click.option(
+    "--allow-remote",
+    multiple=True,
+    metavar="HOST",
+    help="Let the document fetch http(s) resources from HOST (repeatable; default: none).",
+)
+@click.option(
+    "--timeout", type=float, default=None, metavar="SECONDS", help="Render time limit [120]."
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
@@ -122,6 +131,8 @@ def build(
         raise click.UsageError("give --topic or --all-topics, not both")
     if not cities and not options["all_cities"]:
         raise click.UsageError("choose at least one city with -c/--city, or --all-cities")
+
+    options["allow_remote"] = tuple(options["allow_remote"]) or None
 
     def make() -> PackRequest:
         return make_request(

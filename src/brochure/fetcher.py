@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import stat
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,11 @@ from .errors import ResourceError
 
 #: Largest resource a document may load, in bytes.
 MAX_RESOURCE_BYTES = 20_000_000
+#: Largest raster image a document may load, in pixels (width times height).
+MAX_IMAGE_PIXELS = 40_000_000
+
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff")
 
 
 @dataclass(frozen=True)
@@ -28,20 +35,39 @@ class Resource:
 class ResourcePolicy:
     """Serves regular files under the allowed roots; refuses everything else."""
 
-    def __init__(self, roots: Iterable[Path]) -> None:
+    def __init__(self, roots: Iterable[Path], allow_remote: Iterable[str] = ()) -> None:
         self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        self.remote_hosts = frozenset(h.lower().strip() for h in allow_remote if h.strip())
 
     def allows_data_url(self, url: str) -> bool:
         """data: URLs carry their content inline and are always allowed."""
         return url[:5].lower() == "data:"
 
+    def allows_remote(self, url: str) -> bool:
+        """Whether `url` is http(s) on a host the user allowed with --allow-remote."""
+        parts = urlsplit(url)
+        return (
+            parts.scheme.lower() in ("http", "https")
+            and parts.hostname is not None
+            and parts.hostname.lower() in self.remote_hosts
+        )
+
     def open(self, url: str) -> Resource:
         """Read the file behind a file: URL, or raise ResourceError naming the URL."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "file":
+            hint = (
+                " (allow a host with --allow-remote HOST)"
+                if parts.scheme.lower()
+                in (
+                    "http",
+                    "https",
+                )
+                else ""
+            )
             raise ResourceError(
                 f"refused to fetch {url!r}: only local files and data: URLs may be loaded "
-                "while rendering (no network access)"
+                f"while rendering (no network access){hint}"
             )
         if parts.netloc not in ("",):
             raise ResourceError(f"refused to fetch {url!r}: file URLs may not name a host")
@@ -67,4 +93,42 @@ class ResourcePolicy:
         except OSError as exc:
             raise ResourceError(f"cannot load {url!r}: {exc.strerror}") from exc
         mime, _ = mimetypes.guess_type(path.name)
-        return Resource(path, body, mime or "application/octet-stream")
+        mime = mime or "application/octet-stream"
+        _check_content(url, path, body, mime)
+        return Resource(path, body, mime)
+
+
+def _check_content(url: str, path: Path, body: bytes, mime: str) -> None:
+    """Refuse content that is hostile whatever its folder: bombs, entities, fake fonts."""
+    if mime in _IMAGE_TYPES or body[:8] == b"\x89PNG\r\n\x1a\n":
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(body)) as image:
+                width, height = image.size
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise ResourceError(f"refused to load {url!r}: not a readable image ({exc})") from exc
+        if width * height > MAX_IMAGE_PIXELS:
+            raise ResourceError(
+                f"refused to load {url!r}: {width}x{height} pixels is over the "
+                f"{MAX_IMAGE_PIXELS:,}-pixel limit"
+            )
+    elif mime == "image/svg+xml" or path.suffix.lower() == ".svg":
+        head = body[:4096].lower()
+        if b"<!entity" in head or (b"<!doctype" in head and b"[" in head):
+            raise ResourceError(
+                f"refused to load {url!r}: SVG files may not declare entities or a DOCTYPE"
+            )
+    elif path.suffix.lower() in _FONT_SUFFIXES and not is_font(body):
+        raise ResourceError(f"refused to load {url!r}: not a font file")
+
+
+def is_font(body: bytes) -> bool:
+    """Whether fontTools can read a character map from `body`."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(io.BytesIO(body), fontNumber=0, lazy=True) as font:
+            return bool(font["cmap"].getBestCmap())
+    except (TTLibError, OSError, KeyError, ValueError, AssertionError, struct.error):
+        return False

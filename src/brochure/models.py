@@ -229,6 +229,10 @@ class PackRequest(Model):
     data_dir: Path | None = None
     brand: Path | None = None
     strict: bool = False
+    allow_remote: tuple[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]{1,253}$")], ...
+    ] = ()
+    timeout: Annotated[float, Field(gt=0, le=3600)] = 120
     output: Path | None = None
     format: OutputFormat = OutputFormat.pdf
 

@@ -16,6 +16,7 @@ from .catalog import Catalog, Selection, load_catalog, select
 from .context import build_context
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
+from .limits import Limits
 from .models import OutputFormat, PackRequest, Paper
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
@@ -106,7 +107,8 @@ def prepare(request: PackRequest) -> PreparedPack:
     context["brand"] = brand_context(kit)
     html = render_html(context, kit.template_dirs)
     policy = ResourcePolicy(
-        [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root]
+        [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root],
+        allow_remote=request.allow_remote,
     )
     return PreparedPack(
         request,
@@ -170,7 +172,9 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
 
     from .pdf import render_pdf  # WeasyPrint is slow to import: only when rendering
 
-    rendered = render_pdf(prepared.html, prepared.base_url, prepared.policy)
+    rendered = render_pdf(
+        prepared.html, prepared.base_url, prepared.policy, Limits(seconds=request.timeout)
+    )
     warnings = (*prepared.kit.warnings, *rendered.warnings)
     if request.strict and rendered.warnings:
         raise RenderError("warnings are errors with --strict", rendered.warnings)

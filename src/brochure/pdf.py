@@ -14,6 +14,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
+from .limits import Limits, bounded
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
@@ -33,12 +34,17 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
     """A URL fetcher that only serves what a ResourcePolicy allows."""
 
     def __init__(self, policy: ResourcePolicy) -> None:
-        super().__init__(fail_on_errors=True, allowed_protocols=("data", "file"))
+        super().__init__(
+            fail_on_errors=True,
+            allowed_protocols=("data", "file", "http", "https"),
+            allow_redirects=False,  # an allowed host must not bounce us elsewhere
+            timeout=10,
+        )
         self.policy = policy
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        """Serve data: URLs and allowed local files; refuse the rest."""
-        if self.policy.allows_data_url(url):
+        """Serve data: URLs, allowed local files and allowed hosts; refuse the rest."""
+        if self.policy.allows_data_url(url) or self.policy.allows_remote(url):
             return super().fetch(url, headers)
         resource = self.policy.open(url)
         return URLFetcherResponse(
@@ -73,9 +79,24 @@ def _collect_logs() -> Iterator[_Collector]:
         logger.setLevel(old_level)
 
 
-def render_pdf(html: str, base_url: str, policy: ResourcePolicy) -> Rendered:
+#: What WeasyPrint raises when hostile or broken input defeats its layout code.
+_LAYOUT_FAILURES = (
+    ArithmeticError,
+    RecursionError,
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    AssertionError,
+    OSError,
+)
+
+
+def render_pdf(
+    html: str, base_url: str, policy: ResourcePolicy, limits: Limits | None = None
+) -> Rendered:
     """Lay out `html` and return the PDF; any error WeasyPrint logs is fatal."""
-    with _collect_logs() as logs:
+    with _collect_logs() as logs, bounded(limits or Limits()):
         try:
             document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(policy)).render(
                 font_config=FontConfiguration()
@@ -86,6 +107,15 @@ def render_pdf(html: str, base_url: str, policy: ResourcePolicy) -> Rendered:
             if isinstance(cause, BrochureError):
                 raise cause from None
             raise RenderError(f"could not load a resource: {exc}") from exc
+        except RecursionError as exc:
+            raise RenderError(
+                "the document nests too deeply to lay out (thousands of nested elements?)"
+            ) from exc
+        except _LAYOUT_FAILURES as exc:
+            raise RenderError(
+                f"WeasyPrint could not lay out the document ({type(exc).__name__}: {exc}); "
+                "look for extreme values in the stylesheets, such as a huge font-size"
+            ) from exc
     errors = [r.getMessage() for r in logs.records if r.levelno >= logging.ERROR]
     if errors:
         raise RenderError("WeasyPrint reported errors while rendering", errors)

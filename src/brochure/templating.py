@@ -16,6 +16,15 @@ from .resources import builtin_templates
 
 #: The template every pack starts from.
 PACK_TEMPLATE = "pack.html"
+#: What a sandboxed template can raise by its own fault while rendering.
+_TEMPLATE_RUNTIME_ERRORS = (
+    jinja2.TemplateError,
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+)
 #: Prefix that always reaches the built-in templates, for `{% extends "!default/x.html" %}`.
 DEFAULT_PREFIX = "!default"
 
@@ -76,6 +85,12 @@ def render_html(context: dict[str, Any], template_dirs: Sequence[Path] = ()) -> 
         raise TemplateError(f"{_where(exc)}{exc.message}") from exc
     except SecurityError as exc:
         raise TemplateError(f"{_where(exc)}unsafe template: {exc}") from exc
+    except RecursionError as exc:
+        raise TemplateError(
+            f"{_where(exc)}templates recurse too deeply (a macro calling itself?)"
+        ) from exc
+    except _TEMPLATE_RUNTIME_ERRORS as exc:  # a template's own mistake, such as 1/0
+        raise TemplateError(f"{_where(exc)}{type(exc).__name__}: {exc}") from exc
 
 
 def check_templates(template_dirs: Sequence[Path] = ()) -> list[str]:

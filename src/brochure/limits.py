@@ -1,0 +1,79 @@
+"""Bounds on one render: wall-clock time and memory, so hostile input cannot hang or exhaust."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from .errors import RenderError
+
+#: Defaults, overridable per call (see docs/security.md).
+RENDER_SECONDS = 120.0
+RENDER_MEMORY_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one render may take and how much more memory it may take."""
+
+    seconds: float = RENDER_SECONDS
+    memory_bytes: int = RENDER_MEMORY_BYTES
+
+
+class RenderTimeout(RenderError):
+    """A render took longer than its limit."""
+
+
+def _address_space() -> int:
+    """The process's current virtual memory size, in bytes (Linux), or 0 if unknown."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[0])
+        return pages * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@contextmanager
+def bounded(limits: Limits) -> Iterator[None]:
+    """Run the body under a timer and a memory ceiling; both are lifted afterwards.
+
+    The timer needs the main thread (signals); elsewhere only the memory ceiling applies.
+    """
+    on_main = threading.current_thread() is threading.main_thread()
+    old_handler = None
+    if on_main and limits.seconds > 0:
+
+        def expire(signum: int, frame: FrameType | None) -> None:
+            raise RenderTimeout(
+                f"rendering took longer than {limits.seconds:g} s and was stopped "
+                "(a pathological stylesheet? raise the limit with --timeout)"
+            )
+
+        old_handler = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, limits.seconds)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    used = _address_space()
+    capped = False
+    if limits.memory_bytes > 0 and used:
+        ceiling = used + limits.memory_bytes
+        if hard == resource.RLIM_INFINITY or ceiling < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+            capped = True
+    try:
+        yield
+    except MemoryError as exc:
+        raise RenderError(
+            f"rendering needed more than {limits.memory_bytes // 1024**2} MB and was stopped"
+        ) from exc
+    finally:
+        if capped:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        if old_handler is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old_handler)

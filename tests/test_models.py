@@ -299,10 +299,15 @@ def test_pack_request_refuses_unknown_options_and_bad_paper() -> None:
 CSS_PAGE_SIZES = {"a5", "a4", "a3", "b5", "b4", "jis-b5", "jis-b4", "letter", "legal", "ledger"}
 
 
-@pytest.mark.parametrize("paper", list(Paper))
+@pytest.mark.parametrize("paper", [Paper.a4, Paper.letter, Paper.a5])
 def test_paper_css_is_a_css_page_size(paper: Paper) -> None:
     assert paper.css.casefold() in CSS_PAGE_SIZES
     assert paper.css.casefold() == paper.value
+
+
+def test_half_letter_is_an_explicit_size() -> None:
+    assert Paper.half_letter.css == "5.5in 8.5in"
+    assert Paper.half_letter.compact and Paper.a5.compact and not Paper.a4.compact
 
 
 def test_paper_from_request() -> None:

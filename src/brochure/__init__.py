@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from ._version import __version__
 from .catalog import Catalog, Selection, load_catalog, select
 from .errors import BrochureError
 from .models import OutputFormat, PackRequest, Paper
 from .pack import BuildResult, build_pack, check_project
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BrochureError",

@@ -15,7 +15,7 @@ from . import __version__
 from .catalog import Catalog, load_catalog
 from .context import city_view
 from .errors import BrochureError
-from .models import OutputFormat, PackRequest, Paper
+from .models import OutputFormat, PackRequest, Paper, Profile
 from .pack import build_pack, check_project, make_request, watched_paths
 from .resources import builtin_data
 from .scaffold import new_kit
@@ -71,6 +71,18 @@ def main() -> None:
     type=click.Choice([p.value for p in Paper], case_sensitive=False),
     default=None,
     help="Paper size [default: the brand's, else a4].",
+)
+@click.option(
+    "--profile",
+    type=click.Choice([p.value for p in Profile]),
+    default=None,
+    help="screen: tagged PDF/UA [default]; print: bleed and crop marks; archive: PDF/A-3b.",
+)
+@click.option(
+    "--bleed", type=float, default=None, metavar="MM", help="Bleed for --profile print [3]."
+)
+@click.option(
+    "--booklet", is_flag=True, default=None, help="Impose A5 pages two-up for saddle-stitching."
 )
 @click.option("--traveller", default=None, help="Name printed on the cover.")
 @click.option("--title", default=None, help="Title of the pack.")

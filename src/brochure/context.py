@@ -19,6 +19,7 @@ from .models import (
     PackRequest,
     Paper,
     Population,
+    Profile,
     Region,
     Sourced,
     Topic,
@@ -179,6 +180,11 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
             "trip_end": request.trip_end,
             "build_date": build_date,
             "paper": Paper(request.paper or Paper.a4).value,
+            "compact": Paper(request.paper or Paper.a4).compact,
+            "profile": request.profile.value,
+            "bleed_mm": f"{request.bleed:g}"
+            if request.profile is Profile.print and not request.booklet and request.bleed
+            else None,
             "lang": "en",
             "author": "brochure",
             "subject": f"Business travel briefing on {_join(names)}, {catalog.country.name}",

@@ -199,11 +199,27 @@ class Paper(StrEnum):
     a4 = "a4"
     letter = "letter"
     a5 = "a5"
+    half_letter = "half-letter"
 
     @property
     def css(self) -> str:
         """The CSS `size` value for this paper."""
-        return {"a4": "A4", "letter": "letter", "a5": "A5"}[self.value]
+        return {"a4": "A4", "letter": "letter", "a5": "A5", "half-letter": "5.5in 8.5in"}[
+            self.value
+        ]
+
+    @property
+    def compact(self) -> bool:
+        """Small pages get tighter margins and type."""
+        return self in (Paper.a5, Paper.half_letter)
+
+
+class Profile(StrEnum):
+    """What the PDF is for: reading on screen, a print shop, or an archive."""
+
+    screen = "screen"
+    print = "print"
+    archive = "archive"
 
 
 class OutputFormat(StrEnum):
@@ -229,6 +245,9 @@ class PackRequest(Model):
     data_dir: Path | None = None
     brand: Path | None = None
     strict: bool = False
+    profile: Profile = Profile.screen
+    bleed: Annotated[float, Field(ge=0, le=20)] = 3.0
+    booklet: bool = False
     allow_remote: tuple[
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]{1,253}$")], ...
     ] = ()
@@ -242,4 +261,10 @@ class PackRequest(Model):
             raise ValueError("trip_end is before trip_start")
         if self.trip_end and not self.trip_start:
             raise ValueError("trip_end needs trip_start")
+        if self.booklet and self.paper not in (None, Paper.a5, Paper.half_letter):
+            raise ValueError(
+                "booklets print A5 or half-letter pages two-up: use paper a5 or half-letter"
+            )
+        if self.booklet and self.format is OutputFormat.html:
+            raise ValueError("a booklet is a PDF: drop --format html")
         return self

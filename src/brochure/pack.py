@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from ._version import __version__
+from .booklet import impose
 from .brand import BrandKit, load_brand
-from .catalog import Catalog, Selection, load_catalog, select
+from .catalog import Catalog, Selection, iter_sourced, load_catalog, select
 from .context import build_context
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
 from .limits import Limits
-from .models import OutputFormat, PackRequest, Paper
+from .models import OutputFormat, PackRequest, Paper, Profile
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
+from .preflight import broken_links, empty_chapters, low_resolution
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .templating import check_templates, render_html
+
+if TYPE_CHECKING:
+    from .pdf import RenderOptions
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def prepare(request: PackRequest) -> PreparedPack:
         all_topics=request.all_topics,
     )
     kit = load_kit(request)
-    paper = request.paper or kit.settings.paper or Paper.a4
+    paper = request.paper or kit.settings.paper or (Paper.a5 if request.booklet else Paper.a4)
     request = request.model_copy(
         update={"build_date": request.build_date or build_date_today(), "paper": paper}
     )
@@ -173,13 +180,75 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
     from .pdf import render_pdf  # WeasyPrint is slow to import: only when rendering
 
     rendered = render_pdf(
-        prepared.html, prepared.base_url, prepared.policy, Limits(seconds=request.timeout)
+        prepared.html, prepared.base_url, prepared.policy, render_options(prepared)
     )
-    warnings = (*prepared.kit.warnings, *rendered.warnings)
-    if request.strict and rendered.warnings:
-        raise RenderError("warnings are errors with --strict", rendered.warnings)
-    write_atomic(target, rendered.pdf)
+    problems = [
+        *rendered.warnings,
+        *broken_links(rendered.anchors, rendered.internal_links),
+        *empty_chapters(prepared.html),
+        *low_resolution(((i.url, i.dpi) for i in rendered.images), request.profile),
+    ]
+    if request.strict and problems:
+        count = len(problems)
+        raise RenderError(
+            f"preflight found {count} problem{'s' if count > 1 else ''}; nothing written "
+            "(--strict)",
+            problems,
+        )
+    pdf = impose(rendered.pdf) if request.booklet else rendered.pdf
+    write_atomic(target, pdf)
+    warnings = (*prepared.kit.warnings, *problems)
     return BuildResult(target, request.format, rendered.pages, cities, topics, warnings)
+
+
+def render_options(prepared: PreparedPack) -> RenderOptions:
+    """PDF settings for the request's profile."""
+    from .pdf import FileToAttach, RenderOptions
+
+    request = prepared.request
+    assert request.build_date is not None
+    created = dt.datetime.combine(request.build_date, dt.time(), tzinfo=dt.UTC)
+    limits = Limits(seconds=request.timeout)
+    if request.profile is Profile.screen:
+        return RenderOptions(limits, "pdf/ua-1", created=created)
+    if request.profile is Profile.archive:
+        source = FileToAttach(
+            "brochure-content.json",
+            content_json(prepared).encode("utf-8"),
+            "The content this pack was built from: request, country, cities, topics, sources",
+        )
+        return RenderOptions(limits, "pdf/a-3b", (source,), created)
+    return RenderOptions(limits, created=created)
+
+
+def content_json(prepared: PreparedPack) -> str:
+    """The selected content as JSON, for provenance in archive PDFs."""
+    request = prepared.request.model_dump(
+        mode="json", exclude={"data_dir", "brand", "output", "allow_remote"}
+    )
+    cities = {c.id for c in prepared.selection.cities}
+    used = {fact.source for c in prepared.selection.cities for _, fact in iter_sourced(c)}
+    used |= {fact.source for t in prepared.selection.topics for _, fact in iter_sourced(t)}
+    used |= {fact.source for _, fact in iter_sourced(prepared.catalog.country)}
+    data = {
+        "brochure": __version__,
+        "request": request,
+        "country": prepared.catalog.country.model_dump(mode="json"),
+        "cities": [c.model_dump(mode="json") for c in prepared.selection.cities],
+        "topics": [
+            {
+                **t.model_dump(mode="json", exclude={"cities"}),
+                "cities": {
+                    k: v.model_dump(mode="json") for k, v in t.cities.items() if k in cities
+                },
+            }
+            for t in prepared.selection.topics
+        ],
+        "sources": [
+            s.model_dump(mode="json") for k, s in prepared.catalog.sources.items() if k in used
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
+from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -23,11 +25,47 @@ _BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
 
 @dataclass(frozen=True)
 class Rendered:
-    """A finished PDF and what WeasyPrint said while making it."""
+    """A finished PDF, what WeasyPrint said while making it, and its internal links."""
 
     pdf: bytes
     pages: int
     warnings: tuple[str, ...]
+    anchors: frozenset[str] = frozenset()
+    internal_links: tuple[str, ...] = ()
+    images: tuple[PlacedImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlacedImage:
+    """A raster image as laid out: its pixels and the size it is printed at."""
+
+    url: str
+    pixels: tuple[int, int]
+    inches: tuple[float, float]
+
+    @property
+    def dpi(self) -> float:
+        """The lower of the horizontal and vertical resolutions."""
+        return min(p / i for p, i in zip(self.pixels, self.inches, strict=True) if i > 0)
+
+
+@dataclass(frozen=True)
+class FileToAttach:
+    """A file embedded in the PDF, such as the content a pack was built from."""
+
+    name: str
+    body: bytes
+    description: str
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Per-profile PDF settings."""
+
+    limits: Limits = field(default_factory=Limits)
+    variant: str | None = None
+    attachments: tuple[FileToAttach, ...] = ()
+    created: dt.datetime | None = None
 
 
 class SafeFetcher(URLFetcher):  # type: ignore[misc]
@@ -93,15 +131,27 @@ _LAYOUT_FAILURES = (
 
 
 def render_pdf(
-    html: str, base_url: str, policy: ResourcePolicy, limits: Limits | None = None
+    html: str, base_url: str, policy: ResourcePolicy, options: RenderOptions | None = None
 ) -> Rendered:
     """Lay out `html` and return the PDF; any error WeasyPrint logs is fatal."""
-    with _collect_logs() as logs, bounded(limits or Limits()):
+    options = options or RenderOptions()
+    attachments = [
+        Attachment(
+            string=a.body,
+            name=a.name,
+            description=a.description,
+            created=options.created,
+            modified=options.created,
+            relationship="Source",
+        )
+        for a in options.attachments
+    ]
+    with _collect_logs() as logs, bounded(options.limits):
         try:
             document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(policy)).render(
-                font_config=FontConfiguration()
+                font_config=FontConfiguration(), pdf_variant=options.variant
             )
-            pdf = document.write_pdf()
+            pdf = document.write_pdf(pdf_variant=options.variant, attachments=attachments)
         except FatalURLFetchingError as exc:
             cause = exc.__cause__
             if isinstance(cause, BrochureError):
@@ -127,4 +177,25 @@ def render_pdf(
         )
     )
     assert isinstance(pdf, bytes)
-    return Rendered(pdf, len(document.pages), warnings)
+    anchors = frozenset(name for page in document.pages for name in page.anchors)
+    links = tuple(
+        target for page in document.pages for kind, target, *_ in page.links if kind == "internal"
+    )
+    return Rendered(pdf, len(document.pages), warnings, anchors, links, _raster_images(document))
+
+
+def _raster_images(document: Any) -> tuple[PlacedImage, ...]:
+    """Every raster image in the laid-out pages, with its printed size (CSS px are 1/96 in)."""
+    found = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            image = getattr(box, "replacement", None)
+            if isinstance(image, RasterImage) and box.width and box.height:
+                found.append(
+                    PlacedImage(
+                        str(getattr(box, "element", None) is not None and box.element.get("src")),
+                        (image.width, image.height),
+                        (box.width / 96, box.height / 96),
+                    )
+                )
+    return tuple(found)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,27 @@ def edit(content: Path) -> Callable[[str, Callable[[str], str]], Path]:
         return path
 
     return apply
+
+
+def _qpdf_problems(pdf: Path) -> list[str]:
+    """What `qpdf --check` says is wrong with a PDF (pikepdf's copy of qpdf if no CLI)."""
+    if shutil.which("qpdf"):
+        done = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        return [] if done.returncode == 0 else [done.stdout + done.stderr]
+    import pikepdf
+
+    with pikepdf.open(pdf) as opened:
+        return [str(p) for p in opened.check()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_pdf_passes_qpdf_check(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session, run qpdf --check on every PDF any test wrote."""
+    yield
+    base = tmp_path_factory.getbasetemp()
+    failures = {
+        str(pdf): problems
+        for pdf in sorted(base.rglob("*.pdf"))
+        if pdf.stat().st_size > 1000 and (problems := _qpdf_problems(pdf))
+    }
+    assert failures == {}, failures

@@ -41,7 +41,7 @@ def test_snapshot_sees_new_and_removed_files(tmp_path: Path) -> None:
 def test_cli_watch_rebuilds_and_survives_a_bad_save(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: Path
 ) -> None:
-    out = tmp_path / "w.pdf"
+    out = tmp_path / "w.html"
     shanghai = content / "cities" / "shanghai.yml"
 
     def fake_watch(paths: list[Path], rebuild: Callable[[], None]) -> int:

@@ -222,6 +222,8 @@ class _Checker:
                         props[f"--brand-{name}"] = ok
             if "--brand-primary" in props:
                 props["--brand-on-primary"] = _on(props["--brand-primary"])
+            if "--brand-light" in props:  # brand.yml's light colour tints panels
+                props["--brand-tint"] = props["--brand-light"]
         faces = self.font_faces(brand)
         typo = brand.typography
         if typo is not None:
@@ -267,6 +269,13 @@ class _Checker:
                 props["--line-height"] = str(height)
             else:
                 self.problem(("typography", key, "line-height"), f"{height!r} is not a number")
+        weight = getattr(spec, "weight", None)
+        if weight is not None and role == "heading":
+            value = str(getattr(weight, "root", weight))
+            if re.fullmatch(r"[1-9]00|normal|bold", value):
+                props["--heading-weight"] = value
+            else:
+                self.problem(("typography", key, "weight"), f"{value!r} is not a font weight")
         colour = getattr(spec, "color", None)
         if colour and role == "heading":
             ok = self.colour(("typography", key, "color"), colour)

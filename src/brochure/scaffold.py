@@ -53,7 +53,7 @@ typography:
 defaults:
   brochure:
     paper: a4
-    contact: "{full} · travel@example.com · +44 20 7946 0000"
+    contact: "travel@example.com · +44 20 7946 0000"
     confidentiality: "Confidential: prepared for the named traveller."
     legal:
       - "{full}. Replace this line with your registered name and number."

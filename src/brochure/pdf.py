@@ -20,7 +20,9 @@ from .limits import Limits, bounded
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
-_BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
+_BENIGN = ("Using fontTools instead of HarfBuzz-Subset", "No anchor #")
+#: Errors WeasyPrint logs that preflight reports in its own words (see preflight.py).
+_PREFLIGHT = ("No anchor #",)
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,11 @@ def render_pdf(
                 f"WeasyPrint could not lay out the document ({type(exc).__name__}: {exc}); "
                 "look for extreme values in the stylesheets, such as a huge font-size"
             ) from exc
-    errors = [r.getMessage() for r in logs.records if r.levelno >= logging.ERROR]
+    errors = [
+        r.getMessage()
+        for r in logs.records
+        if r.levelno >= logging.ERROR and not r.getMessage().startswith(_PREFLIGHT)
+    ]
     if errors:
         raise RenderError("WeasyPrint reported errors while rendering", errors)
     warnings = tuple(

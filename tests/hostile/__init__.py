@@ -1,0 +1,1 @@
+"""Hostile-input tests: one test per attack in docs/security.md."""

@@ -8,23 +8,24 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from pdftools import MM, page_texts
 from PIL import Image
 
 import brochure
 from brochure.booklet import booklet_order
 from brochure.cli import main
+from pdftools import MM, page_texts
 
-SMALL = {"cities": ["ningbo"], "topics": ["regions"], "build_date": "2026-11-20"}
+SMALL: dict[str, Any] = {"cities": ["ningbo"], "topics": ["regions"], "build_date": "2026-11-20"}
 
 
 def build(tmp_path: Path, name: str, **options: object) -> Path:
-    result = brochure.build_pack(**{**SMALL, **options}, output=tmp_path / name)  # type: ignore[arg-type]
+    result = brochure.build_pack(**{**SMALL, **options}, output=tmp_path / name)
     return result.path
 
 
@@ -33,9 +34,9 @@ def test_screen_profile_is_tagged_pdf_ua(tmp_path: Path) -> None:
     with pikepdf.open(path) as pdf:
         root = pdf.Root
         assert "/StructTreeRoot" in root
-        assert root.MarkInfo.Marked is True
+        assert bool(root.MarkInfo.Marked)
         assert str(root.Lang) == "en"
-        assert root.ViewerPreferences.DisplayDocTitle is True
+        assert bool(root.ViewerPreferences.DisplayDocTitle)
         with pdf.open_metadata() as meta:
             assert meta.get("pdfuaid:part") == "1"
             assert meta.get("dc:title") == "Business briefing: Ningbo"

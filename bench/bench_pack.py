@@ -20,7 +20,7 @@ from weasyprint import HTML
 
 import brochure
 from brochure.models import PackRequest
-from brochure.pack import prepare
+from brochure.pack import prepare, render_options
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -38,12 +38,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         request = PackRequest(all_cities=True, output=Path(tmp) / "pack.pdf")
         prepared = prepare(request)
+        variant = render_options(prepared).variant  # the same PDF/UA job for both
 
         def full() -> None:
             brochure.build_pack(request)
 
         def bare() -> None:
-            HTML(string=prepared.html, base_url=prepared.base_url).write_pdf(Path(tmp) / "bare.pdf")
+            HTML(string=prepared.html, base_url=prepared.base_url).write_pdf(
+                Path(tmp) / "bare.pdf", pdf_variant=variant
+            )
 
         full()
         bare()  # warm both paths: imports, font caches

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .errors import BrandError, DataError
-from .fetcher import is_font
+from .fetcher import MAX_RESOURCE_BYTES, is_font
 from .models import Line, Model, Paper, Text
 from .yamlfile import Loc, YamlDoc, describe_errors, read_yaml
 
@@ -329,8 +329,14 @@ class _Checker:
         if not path.is_relative_to(self.root.resolve()):
             self.problem(loc, f"{raw!r} is outside the kit folder {self.root}")
             return None
-        if not path.is_file():
+        if not path.exists():
             self.problem(loc, f"file not found: {path}")
+            return None
+        if not path.is_file():
+            self.problem(loc, f"{path} is not a regular file")
+            return None
+        if path.stat().st_size > MAX_RESOURCE_BYTES:
+            self.problem(loc, f"{path.name} is over the {MAX_RESOURCE_BYTES:,}-byte limit")
             return None
         return path
 
@@ -363,7 +369,8 @@ class _Checker:
 
 
 def _image_kind(path: Path) -> str | None:
-    head = path.read_bytes()[:512]
+    with path.open("rb") as handle:
+        head = handle.read(512)
     for magic, kind in _IMAGE_MAGIC.items():
         if head.startswith(magic):
             return kind

@@ -160,6 +160,13 @@ def build(
         result = build_pack(make())
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
+        if result.warnings:
+            count = len(result.warnings)
+            click.echo(
+                f"preflight: {count} warning{'s' if count > 1 else ''} "
+                "(--strict makes them errors)",
+                err=True,
+            )
         pages = f", {result.pages} pages" if result.pages else ""
         click.echo(
             f"wrote {result.path} ({len(result.cities)} cities, {len(result.topics)} topics{pages})"
@@ -285,5 +292,56 @@ def brand_new(folder: Path, name: str) -> None:
         written = new_kit(folder, name)
         click.echo(f"created a brand kit in {folder} ({len(written)} files)")
         click.echo(f"try: brochure build -c shanghai --brand {folder}")
+
+    _run(action)
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder for the packs, the report and the state that makes reruns incremental.",
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [cores]."
+)
+@click.option("--force", is_flag=True, help="Rebuild packs whose inputs have not changed.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster.")
+@_DATA
+@click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Per-pack time limit.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def batch(
+    manifest: Path,
+    out_dir: Path,
+    jobs: int | None,
+    force: bool,
+    scheduler: str | None,
+    data_dir: Path | None,
+    timeout: float | None,
+    strict: bool,
+) -> None:
+    """Build one pack per row of MANIFEST (CSV or YAML) into a folder."""
+    from .batch import REPORT_FILE, iter_outcomes, run_batch
+    from .manifest import plan
+    from .progress import progress_listener
+
+    def action() -> None:
+        planned = plan(manifest, out_dir, data_dir=data_dir, timeout=timeout, strict=strict)
+        with progress_listener(len(planned)) as listener:
+            report = run_batch(
+                planned, out_dir, workers=jobs, force=force, scheduler=scheduler, listener=listener
+            )
+        for outcome in iter_outcomes(report, "failed"):
+            click.echo(f"failed: row {outcome.row} ({outcome.output}): {outcome.reason}", err=True)
+        click.echo(
+            f"built {report.count('built')}, skipped {report.count('skipped')} unchanged, "
+            f"failed {report.count('failed')}; report in {out_dir / REPORT_FILE}"
+        )
+        if report.count("failed"):
+            sys.exit(1)
 
     _run(action)

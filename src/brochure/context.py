@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, Selection, iter_sourced
+from .catalog import Catalog, Selection, iter_sourced, select
 from .models import (
     Airport,
     City,
@@ -197,6 +197,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
                 ]
             ),
         },
+        "itinerary": itinerary_view(catalog, selection, request),
         "country": catalog.country,
         "cities": cities,
         "topics": topics,
@@ -204,6 +205,31 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         "source_rows": rows,
         "essential_labels": ESSENTIAL_LABELS,
     }
+
+
+def itinerary_view(
+    catalog: Catalog, selection: Selection, request: PackRequest
+) -> list[dict[str, Any]]:
+    """The trip's stops: as the request gives them, or the chosen cities in order."""
+    if request.itinerary:
+        stops = []
+        for stop in request.itinerary:
+            (city,) = select(catalog, [stop.city]).cities
+            stops.append((city, stop.arrive, stop.depart, stop.meetings))
+    elif request.traveller or request.trip_start:
+        stops = [(c, None, None, ()) for c in selection.cities]
+    else:
+        return []
+    return [
+        {
+            "city": city,
+            "arrive": arrive,
+            "depart": depart,
+            "meetings": meetings,
+            "anchor": f"city-{city.id}" if city in selection.cities else None,
+        }
+        for city, arrive, depart, meetings in stops
+    ]
 
 
 def _labelled(facts: Iterable[tuple[str, Sourced]]) -> list[tuple[str, Sourced]]:

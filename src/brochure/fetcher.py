@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import mimetypes
+import re
 import stat
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from .errors import ResourceError
@@ -38,6 +39,7 @@ class ResourcePolicy:
     def __init__(self, roots: Iterable[Path], allow_remote: Iterable[str] = ()) -> None:
         self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
         self.remote_hosts = frozenset(h.lower().strip() for h in allow_remote if h.strip())
+        self.refusals: list[str] = []
 
     def allows_data_url(self, url: str) -> bool:
         """data: URLs carry their content inline and are always allowed."""
@@ -53,33 +55,19 @@ class ResourcePolicy:
         )
 
     def open(self, url: str) -> Resource:
-        """Read the file behind a file: URL, or raise ResourceError naming the URL."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() != "file":
-            hint = (
-                " (allow a host with --allow-remote HOST)"
-                if parts.scheme.lower()
-                in (
-                    "http",
-                    "https",
-                )
-                else ""
-            )
-            raise ResourceError(
-                f"refused to fetch {url!r}: only local files and data: URLs may be loaded "
-                f"while rendering (no network access){hint}"
-            )
-        if parts.netloc not in ("",):
-            raise ResourceError(f"refused to fetch {url!r}: file URLs may not name a host")
+        """Read the file behind a file: URL, or raise ResourceError naming the URL.
+
+        Every refusal is also remembered in `refusals`, because WeasyPrint swallows
+        errors raised while it renders an SVG image.
+        """
         try:
-            path = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
-        except (OSError, RuntimeError) as exc:
-            raise ResourceError(f"cannot load {url!r}: file not found") from exc
-        if not any(path.is_relative_to(root) for root in self.roots):
-            raise ResourceError(
-                f"refused to load {url!r}: it is outside the allowed folders "
-                f"({', '.join(str(r) for r in self.roots)})"
-            )
+            return self._open(url)
+        except ResourceError as exc:
+            self.refusals.append(str(exc))
+            raise
+
+    def _open(self, url: str) -> Resource:
+        path = self._locate(url)
         try:
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
@@ -95,7 +83,51 @@ class ResourcePolicy:
         mime, _ = mimetypes.guess_type(path.name)
         mime = mime or "application/octet-stream"
         _check_content(url, path, body, mime)
+        if mime == "image/svg+xml":
+            self._check_svg_references(url, body)
         return Resource(path, body, mime)
+
+    def _check_svg_references(self, url: str, body: bytes) -> None:
+        """Check what an SVG links to now, so a refusal can name the SVG that asked."""
+        text = body.decode("utf-8", errors="replace")
+        refs = re.findall(r"""(?:xlink:)?href\s*=\s*["']([^"']+)["']""", text)
+        refs += re.findall(r"""url\(\s*["']?([^"')]+)""", text)
+        for ref in refs:
+            ref = ref.strip()
+            if ref.startswith("#") or self.allows_data_url(ref):
+                continue
+            target = urljoin(url, ref)
+            if self.allows_remote(target):
+                continue
+            try:
+                self._locate(target)
+            except ResourceError as exc:
+                raise ResourceError(f"{exc} (referenced by {url})") from exc
+
+    def _locate(self, url: str) -> Path:
+        """The allowed local file behind `url`, or ResourceError."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file":
+            remote = parts.scheme.lower() in ("http", "https")
+            hint = " (allow a host with --allow-remote HOST)" if remote else ""
+            raise ResourceError(
+                f"refused to fetch {url!r}: only local files and data: URLs may be loaded "
+                f"while rendering (no network access){hint}"
+            )
+        if parts.netloc not in ("",):
+            raise ResourceError(f"refused to fetch {url!r}: file URLs may not name a host")
+        try:
+            path = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
+        except ValueError as exc:
+            raise ResourceError(f"refused to load {url!r}: not a valid file path") from exc
+        except (OSError, RuntimeError) as exc:
+            raise ResourceError(f"cannot load {url!r}: file not found") from exc
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ResourceError(
+                f"refused to load {url!r}: it is outside the allowed folders "
+                f"({', '.join(str(r) for r in self.roots)})"
+            )
+        return path
 
 
 def _check_content(url: str, path: Path, body: bytes, mime: str) -> None:
@@ -106,16 +138,23 @@ def _check_content(url: str, path: Path, body: bytes, mime: str) -> None:
         try:
             with Image.open(io.BytesIO(body)) as image:
                 width, height = image.size
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ResourceError(
+                        f"refused to load {url!r}: {width}x{height} pixels is over the "
+                        f"{MAX_IMAGE_PIXELS:,}-pixel limit"
+                    )
+                image.verify()  # chunk checksums and a complete stream: no truncated files
+        except (
+            UnidentifiedImageError,
+            OSError,
+            ValueError,
+            SyntaxError,
+            Image.DecompressionBombError,
+        ) as exc:
             raise ResourceError(f"refused to load {url!r}: not a readable image ({exc})") from exc
-        if width * height > MAX_IMAGE_PIXELS:
-            raise ResourceError(
-                f"refused to load {url!r}: {width}x{height} pixels is over the "
-                f"{MAX_IMAGE_PIXELS:,}-pixel limit"
-            )
     elif mime == "image/svg+xml" or path.suffix.lower() == ".svg":
-        head = body[:4096].lower()
-        if b"<!entity" in head or (b"<!doctype" in head and b"[" in head):
+        text = body.lower()
+        if b"<!entity" in text or b"<!doctype" in text:
             raise ResourceError(
                 f"refused to load {url!r}: SVG files may not declare entities or a DOCTYPE"
             )

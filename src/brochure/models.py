@@ -14,6 +14,7 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=300)]
 _IATA = re.compile(r"^[A-Z]{3}$")
 
 
@@ -29,7 +30,7 @@ class Source(Model):
     id: Id
     title: Line
     publisher: Line
-    url: Line | None = None
+    url: Url | None = None
     accessed: dt.date
     note: Text | None = None
 
@@ -61,6 +62,7 @@ class Item(Sourced):
     name: Line
     name_zh: Line | None = None
     note: Line | None = None
+    sector: Id | None = None
 
 
 class Airport(Sourced):
@@ -70,6 +72,20 @@ class Airport(Sourced):
     name: Line
     name_zh: Line | None = None
     note: Line | None = None
+
+
+class Location(Sourced):
+    """Where a city is: latitude and longitude in degrees (WGS 84)."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Link(Sourced):
+    """An official web page worth a visit before the trip."""
+
+    title: Line
+    url: Url
 
 
 class Emergency(Sourced):
@@ -155,6 +171,9 @@ class City(Model):
     landmarks: tuple[Item, ...] = ()
     port: Item | None = None
     airports: tuple[Airport, ...]
+    districts: tuple[Item, ...] = ()
+    location: Location | None = None
+    links: tuple[Link, ...] = ()
     facts: tuple[Fact, ...] = ()
     essentials: Essentials = Essentials()
 
@@ -229,6 +248,21 @@ class OutputFormat(StrEnum):
     html = "html"
 
 
+class Stop(Model):
+    """One city of a trip, with its dates and meetings."""
+
+    city: Line
+    arrive: dt.date | None = None
+    depart: dt.date | None = None
+    meetings: tuple[Line, ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Stop:
+        if self.arrive and self.depart and self.depart < self.arrive:
+            raise ValueError(f"{self.city}: depart is before arrive")
+        return self
+
+
 class PackRequest(Model):
     """Everything that decides what one pack contains and looks like."""
 
@@ -241,6 +275,7 @@ class PackRequest(Model):
     title: Line | None = None
     trip_start: dt.date | None = None
     trip_end: dt.date | None = None
+    itinerary: tuple[Stop, ...] = ()
     build_date: dt.date | None = None
     data_dir: Path | None = None
     brand: Path | None = None

@@ -19,7 +19,7 @@ from .catalog import Catalog, Selection, iter_sourced, load_catalog, select
 from .context import build_context
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
-from .limits import Limits
+from .limits import Limits, bounded
 from .models import OutputFormat, PackRequest, Paper, Profile
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .preflight import broken_links, empty_chapters, low_resolution
@@ -98,7 +98,7 @@ def prepare(request: PackRequest) -> PreparedPack:
     catalog = load_catalog(data_dir)
     selection = select(
         catalog,
-        request.cities,
+        request.cities or tuple(stop.city for stop in request.itinerary),
         request.topics,
         all_cities=request.all_cities,
         all_topics=request.all_topics,
@@ -112,7 +112,8 @@ def prepare(request: PackRequest) -> PreparedPack:
     context["stylesheets"] = [p.resolve().as_uri() for p in stylesheets()]
     context["paper_size"] = paper.css
     context["brand"] = brand_context(kit)
-    html = render_html(context, kit.template_dirs)
+    with bounded(Limits(seconds=request.timeout)):  # templates are code: bound them too
+        html = render_html(context, kit.template_dirs)
     policy = ResourcePolicy(
         [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root],
         allow_remote=request.allow_remote,
@@ -158,24 +159,25 @@ def output_path(request: PackRequest, selection: Selection) -> Path:
     return DEFAULT_DIR / name
 
 
-def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:
-    """Build one pack and write it; see PackRequest for the options.
+@dataclass(frozen=True)
+class RenderedPack:
+    """A pack's finished bytes, before they are written anywhere."""
 
-    >>> build_pack(cities=["shanghai"], topics=["investment"], output="pack.pdf")  # doctest: +SKIP
-    """
-    if request is None:
-        request = make_request(**options)
-    elif options:
-        raise BrochureError("give either a PackRequest or keyword options, not both")
-    prepared = prepare(request)
+    body: bytes
+    pages: int | None
+    cities: tuple[str, ...]
+    topics: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def render_pack(prepared: PreparedPack) -> RenderedPack:
+    """Render a prepared pack to PDF (or HTML) bytes, with preflight; write nothing."""
     request = prepared.request
-    target = output_path(request, prepared.selection)
-    check_writable(target)
     cities = tuple(c.id for c in prepared.selection.cities)
     topics = tuple(t.id for t in prepared.selection.topics)
     if request.format is OutputFormat.html:
-        write_atomic(target, prepared.html.encode("utf-8"))
-        return BuildResult(target, request.format, None, cities, topics, prepared.kit.warnings)
+        html = prepared.html.encode("utf-8")
+        return RenderedPack(html, None, cities, topics, prepared.kit.warnings)
 
     from .pdf import render_pdf  # WeasyPrint is slow to import: only when rendering
 
@@ -196,9 +198,27 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
             problems,
         )
     pdf = impose(rendered.pdf) if request.booklet else rendered.pdf
-    write_atomic(target, pdf)
     warnings = (*prepared.kit.warnings, *problems)
-    return BuildResult(target, request.format, rendered.pages, cities, topics, warnings)
+    return RenderedPack(pdf, rendered.pages, cities, topics, warnings)
+
+
+def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:
+    """Build one pack and write it; see PackRequest for the options.
+
+    >>> build_pack(cities=["shanghai"], topics=["investment"], output="pack.pdf")  # doctest: +SKIP
+    """
+    if request is None:
+        request = make_request(**options)
+    elif options:
+        raise BrochureError("give either a PackRequest or keyword options, not both")
+    prepared = prepare(request)
+    target = output_path(prepared.request, prepared.selection)
+    check_writable(target)
+    done = render_pack(prepared)
+    write_atomic(target, done.body)
+    return BuildResult(
+        target, prepared.request.format, done.pages, done.cities, done.topics, done.warnings
+    )
 
 
 def render_options(prepared: PreparedPack) -> RenderOptions:

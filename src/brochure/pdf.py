@@ -14,7 +14,7 @@ from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import BrochureError, RenderError
+from .errors import BrochureError, RenderError, ResourceError
 from .fetcher import ResourcePolicy
 from .limits import Limits, bounded
 
@@ -168,6 +168,8 @@ def render_pdf(
                 f"WeasyPrint could not lay out the document ({type(exc).__name__}: {exc}); "
                 "look for extreme values in the stylesheets, such as a huge font-size"
             ) from exc
+    if policy.refusals:  # refusals WeasyPrint swallowed, e.g. inside an SVG image
+        raise ResourceError(policy.refusals[0], policy.refusals[1:])
     errors = [
         r.getMessage()
         for r in logs.records

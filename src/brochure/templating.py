@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateError
@@ -24,6 +25,7 @@ _TEMPLATE_RUNTIME_ERRORS = (
     TypeError,
     ValueError,
     AttributeError,
+    MemoryError,
 )
 #: Prefix that always reaches the built-in templates, for `{% extends "!default/x.html" %}`.
 DEFAULT_PREFIX = "!default"
@@ -48,13 +50,43 @@ def format_count(value: int) -> str:
     return f"{value:,}"
 
 
+#: Largest template file brochure reads, in bytes.
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+class FolderLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses files which resolve outside its folder (symlinks)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder))
+        self.folder = Path(folder).resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """Load `template`, after checking where it really is and how big it is."""
+        pieces = split_template_path(template)  # refuses ".." as Jinja always does
+        for base in self.searchpath:
+            candidate = Path(base, *pieces)
+            if candidate.exists():
+                real = candidate.resolve()
+                if not real.is_relative_to(self.folder) or not real.is_file():
+                    raise SecurityError(
+                        f"template {template!r} in {self.folder} is a link to a file "
+                        "outside that folder"
+                    )
+                if real.stat().st_size > MAX_TEMPLATE_BYTES:
+                    raise SecurityError(f"template {candidate} is over {MAX_TEMPLATE_BYTES} bytes")
+        return super().get_source(environment, template)
+
+
 def make_environment(template_dirs: Sequence[Path] = ()) -> SandboxedEnvironment:
     """An environment that looks in `template_dirs` first, then the built-in templates."""
-    builtin = jinja2.FileSystemLoader(str(builtin_templates()))
+    builtin = FolderLoader(builtin_templates())
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({DEFAULT_PREFIX: builtin}, delimiter="/"),
-            *(jinja2.FileSystemLoader(str(d)) for d in template_dirs),
+            *(FolderLoader(d) for d in template_dirs),
             builtin,
         ]
     )

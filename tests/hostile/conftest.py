@@ -44,7 +44,8 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 @pytest.fixture(autouse=True)
 def hang_guard() -> Iterator[None]:
     """Last resort: a test that hangs kills the run (with tracebacks) instead of CI."""
-    faulthandler.dump_traceback_later(HANG_LIMIT_SECONDS, exit=True, file=sys.__stderr__)
+    stream = sys.__stderr__ if sys.__stderr__ is not None else sys.stderr
+    faulthandler.dump_traceback_later(HANG_LIMIT_SECONDS, exit=True, file=stream)
     yield
     faulthandler.cancel_dump_traceback_later()
 

@@ -68,11 +68,6 @@ class Outcome:
             line for line in self.stderr.splitlines() if line.strip() and not _GLIB_LINE.match(line)
         ]
 
-    @property
-    def library_noise(self) -> list[str]:
-        """stderr lines C libraries printed directly (e.g. Pango-CRITICAL)."""
-        return [line for line in self.stderr.splitlines() if _GLIB_LINE.match(line)]
-
 
 def run_cli(args: Sequence[str], *, deadline: float | None = None) -> Outcome:
     """Run `brochure ARGS`; with `deadline`, give up (hung=True) after that many seconds.
@@ -242,10 +237,34 @@ def cover_with(html: str) -> str:
     """A kit `templates/cover.html` that extends the built-in one and adds `html`."""
     return (
         '{% extends "!default/cover.html" %}\n'
-        "{% block cover_brand %}<p class=\"cover-kicker\">Hostile</p>\n"
+        '{% block cover_brand %}<p class="cover-kicker">Hostile</p>\n'
         f"{html}\n"
         "{% endblock %}\n"
     )
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based number of the first line of a text file that contains `needle`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if needle in line)
+
+
+def set_top_level(path: Path, key: str, value: str) -> Path:
+    """Set the one-line top-level `key:` of a YAML file to `value` (YAML source text)."""
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"^{re.escape(key)}:[^\n]*$", re.M)
+    assert pattern.search(text), f"no top-level {key}: in {path}"
+    path.write_text(pattern.sub(lambda _: f"{key}: {value}", text, count=1), encoding="utf-8")
+    return path
+
+
+def add_after_id(path: Path, lines: str) -> Path:
+    """Insert YAML `lines` right after the top-level `id:` line of a data file."""
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(r"^id:[^\n]*\n", re.M)
+    assert pattern.search(text), f"no top-level id: in {path}"
+    path.write_text(pattern.sub(lambda m: m.group(0) + lines, text, count=1), encoding="utf-8")
+    return path
 
 
 def replace_in(path: Path, old: str, new: str) -> Path:

@@ -1,0 +1,496 @@
+"""Maps of China as inline SVG: an overview with the pack's cities, and small locators.
+
+Outlines come from `data/geo/china.json` (Natural Earth via world-atlas; see
+data/geo/LICENCE.md and tools/make_geo.py). They are projected here with an Albers
+equal-area conic (standard parallels 25 and 47 degrees north, centred on 105 degrees
+east, the usual projection for maps of China), so nothing beyond the standard
+library is needed. Like the charts, every function is pure: data in, SVG out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from xml.sax.saxutils import escape, quoteattr
+
+from .charts import CJK, LABEL_SIZE, PT, SANS, Palette, num, svg_document, text_width
+from .resources import builtin_data
+
+#: (name, Chinese name, latitude, longitude)
+CityPoint = tuple[str, str, float, float]
+Point = tuple[float, float]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+_LAT1, _LAT2, _LON0 = math.radians(25), math.radians(47), 105.0
+_N = (math.sin(_LAT1) + math.sin(_LAT2)) / 2
+_C = math.cos(_LAT1) ** 2 + 2 * _N * math.sin(_LAT1)
+
+#: Which groups of china.json make up the country drawn in tint with the primary outline;
+#: every other group is faint context. Natural Earth keeps Taiwan ("taiwan") separate.
+CHINA_GROUPS = ("china",)
+ZH_SIZE = 7.5 * PT
+DOT = 0.85
+HIGHLIGHT_DOT = 1.35
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One outline from china.json: `group` is china, taiwan or neighbour."""
+
+    id: str
+    name: str
+    group: str
+    rings: tuple[tuple[Point, ...], ...]
+
+
+@cache
+def outlines() -> tuple[Feature, ...]:
+    """The bundled outlines, read once."""
+    path = builtin_data() / "geo" / "china.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    features = []
+    for raw in document["features"]:
+        rings = tuple(
+            tuple(zip(ring[0::2], ring[1::2], strict=True)) for ring in raw["rings"] if ring
+        )
+        features.append(Feature(str(raw["id"]), str(raw["name"]), str(raw["group"]), rings))
+    return tuple(features)
+
+
+def project(lat: float, lon: float) -> Point:
+    """Albers equal-area conic on the unit sphere: x east, y south (SVG's direction)."""
+    rho = math.sqrt(_C - 2 * _N * math.sin(math.radians(lat))) / _N
+    theta = _N * math.radians(lon - _LON0)
+    return rho * math.sin(theta), rho * math.cos(theta)
+
+
+def _bounds(points: Iterable[Point]) -> Box:
+    xs, ys = zip(*points, strict=True)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+class _Frame:
+    """Projected unit-sphere coordinates to millimetres inside a frame."""
+
+    def __init__(self, box: Box, width: float, pad: float) -> None:
+        x0, y0, x1, y1 = box
+        self.scale = (width - 2 * pad) / (x1 - x0)
+        self.x0, self.y0, self.pad = x0, y0, pad
+        self.width = width
+        self.height = (y1 - y0) * self.scale + 2 * pad
+
+    def __call__(self, lat: float, lon: float) -> Point:
+        x, y = project(lat, lon)
+        return (x - self.x0) * self.scale + self.pad, (y - self.y0) * self.scale + self.pad
+
+
+def _frame_for(width: float, pad: float) -> _Frame:
+    china = [p for f in outlines() if f.group in CHINA_GROUPS for ring in f.rings for p in ring]
+    box = _bounds(project(lat, lon) for lon, lat in china)
+    return _Frame(box, width, pad)
+
+
+def _path(
+    rings: Iterable[Sequence[Point]], frame: _Frame, *, clip: Box | None, min_step: float
+) -> str:
+    """SVG path data for lon/lat rings: projected, thinned to `min_step` mm, clipped."""
+    parts: list[str] = []
+    for ring in rings:
+        points = [frame(lat, lon) for lon, lat in ring]
+        if clip is not None:
+            points = _clip(points, clip)
+        thinned: list[Point] = []
+        for x, y in points:
+            if not thinned or math.hypot(x - thinned[-1][0], y - thinned[-1][1]) >= min_step:
+                thinned.append((x, y))
+        if len(thinned) < 3:
+            continue
+        head, *rest = thinned
+        parts.append(
+            f"M{num(head[0])} {num(head[1])}L" + " ".join(f"{num(x)} {num(y)}" for x, y in rest)
+        )
+        parts.append("Z")
+    return "".join(parts)
+
+
+def _clip(points: list[Point], box: Box) -> list[Point]:
+    """Sutherland-Hodgman against the frame: context outlines stop at the map's edge."""
+    x0, y0, x1, y1 = box
+    for axis, value, keep_greater in ((0, x0, True), (0, x1, False), (1, y0, True), (1, y1, False)):
+        if not points:
+            return points
+
+        def inside(
+            p: Point, axis: int = axis, value: float = value, k: bool = keep_greater
+        ) -> bool:
+            return p[axis] >= value if k else p[axis] <= value
+
+        out: list[Point] = []
+        prev = points[-1]
+        for point in points:
+            if inside(point) != inside(prev):
+                t = (value - prev[axis]) / (point[axis] - prev[axis])
+                cross = (prev[0] + t * (point[0] - prev[0]), prev[1] + t * (point[1] - prev[1]))
+                out.append(cross)
+            if inside(point):
+                out.append(point)
+            prev = point
+        points = out
+    return points
+
+
+def _mix(colour: str, other: str, amount: float) -> str:
+    """`amount` of `colour` over `other`, for two #rrggbb colours (else `colour`)."""
+    if not (len(colour) == len(other) == 7 and colour[0] == other[0] == "#"):
+        return colour
+    try:
+        a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    except ValueError:
+        return colour
+    return "#" + "".join(
+        f"{round(x * amount + y * (1 - amount)):02x}" for x, y in zip(a, b, strict=True)
+    )
+
+
+def _layers(
+    palette: Palette, frame: _Frame, *, context: bool, stroke: float, step: float
+) -> list[str]:
+    """Neighbours (faint, cut at the frame) under China (tint, primary outline)."""
+    body: list[str] = []
+    if context:
+        edge = (0.0, 0.0, frame.width, frame.height)
+        others = [f for f in outlines() if f.group not in CHINA_GROUPS]
+        d = _path((r for f in others for r in f.rings), frame, clip=edge, min_step=step)
+        land, border = _mix(palette.rule, "#ffffff", 0.25), _mix(palette.rule, "#ffffff", 0.9)
+        body.append(
+            f'<path class="map-context" d="{d}" fill={quoteattr(land)} '
+            f'stroke={quoteattr(border)} stroke-width="0.15" '
+            f'stroke-linejoin="round" fill-rule="evenodd"/>'
+        )
+    china = [r for f in outlines() if f.group in CHINA_GROUPS for r in f.rings]
+    d = _path(china, frame, clip=None, min_step=step)
+    body.append(
+        f'<path class="map-china" d="{d}" fill={quoteattr(palette.tint)} '
+        f'stroke={quoteattr(palette.primary)} stroke-width="{num(stroke)}" '
+        f'stroke-linejoin="round" fill-rule="evenodd"/>'
+    )
+    return body
+
+
+# -- labels ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Label:
+    box: Box
+    x: float  # text start
+    y: float  # baseline
+    leader: tuple[Point, Point] | None
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _candidates(x: float, y: float, r: float, w: float, h: float) -> Iterable[tuple[_Label, float]]:
+    """Places for a w x h label around a dot at (x, y), each with a cost of its own.
+
+    Right of the dot is best, then left, then the diagonals, then above and below; the
+    rings further out (in 16 directions) get a leader line and cost more.
+    """
+    desc = h * 0.26  # the box's share below the baseline
+    for reach, leader, penalty, ways in (
+        (r + 0.8, False, 0.0, 8),
+        (r + 4.5, True, 6.0, 16),
+        (r + 8.5, True, 10.0, 16),
+    ):
+        for k in range(ways):
+            angle = 2 * math.pi * k / ways
+            cos, sin = math.cos(angle), math.sin(angle)
+            px, py = x + reach * cos, y - reach * sin * (0.75 if abs(cos) > 0.3 else 1.0)
+            left = px if cos > 0.3 else px - w if cos < -0.3 else px - w / 2
+            top = py - h if sin > 0.3 else py if sin < -0.3 else py - h / 2
+            box = (left, top, left + w, top + h)
+            line = None
+            if leader:
+                near = (min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3]))
+                dx, dy = near[0] - x, near[1] - y
+                dist = math.hypot(dx, dy) or 1.0
+                end = max(dist - 0.5, r + 0.3)  # stop short of the text
+                line = (
+                    (x + dx / dist * (r + 0.2), y + dy / dist * (r + 0.2)),
+                    (x + dx / dist * end, y + dy / dist * end),
+                )
+            preference = abs(sin) + (0.6 if cos < -0.01 else 0.0)
+            yield _Label(box, left, top + h - desc, line), penalty + preference
+
+
+class _Grid:
+    """Outline points bucketed by 4 mm cells, to count how many a label box would cover."""
+
+    CELL = 4.0
+
+    def __init__(self, points: Iterable[Point]) -> None:
+        self.cells: dict[tuple[int, int], list[Point]] = {}
+        for x, y in points:
+            self.cells.setdefault((int(x // self.CELL), int(y // self.CELL)), []).append((x, y))
+
+    def count(self, box: Box, spare: Point, radius: float) -> int:
+        """Points inside `box`, leaving out those within `radius` of `spare` (the dot)."""
+        x0, y0, x1, y1 = box
+        sx, sy = spare
+        total = 0
+        for i in range(int(x0 // self.CELL), int(x1 // self.CELL) + 1):
+            for j in range(int(y0 // self.CELL), int(y1 // self.CELL) + 1):
+                total += sum(
+                    1
+                    for x, y in self.cells.get((i, j), ())
+                    if x0 <= x <= x1 and y0 <= y <= y1 and math.hypot(x - sx, y - sy) > radius
+                )
+        return total
+
+
+def _spread(points: list[Point], radii: Sequence[float], gap: float = 0.35) -> list[Point]:
+    """Push apart dots that would touch, keeping their directions from each other."""
+    moved = list(points)
+    for _ in range(30):
+        calm = True
+        for i in range(len(moved)):
+            for j in range(i + 1, len(moved)):
+                (ax, ay), (bx, by) = moved[i], moved[j]
+                need = radii[i] + radii[j] + gap
+                dx, dy = bx - ax, by - ay
+                dist = math.hypot(dx, dy)
+                if dist >= need - 1e-6:
+                    continue
+                calm = False
+                if dist < 1e-9:
+                    dx, dy, dist = 0.0, 1.0, 1.0
+                push = (need - dist) / 2
+                ux, uy = dx / dist * push, dy / dist * push
+                moved[i] = (ax - ux, ay - uy)
+                moved[j] = (bx + ux, by + uy)
+        if calm:
+            break
+    return moved
+
+
+def _place(
+    points: Sequence[tuple[float, float, float, float, float]], limit: Box, coast: _Grid
+) -> list[_Label]:
+    """Greedy placement: each label takes its cheapest place in the order given.
+
+    `points` are (x, y, dot radius, label width, label height). Going outside `limit`,
+    covering a dot or a placed label, and crossing the coastline all cost.
+    """
+    dots = [(x - r - 0.3, y - r - 0.3, x + r + 0.3, y + r + 0.3) for x, y, r, _, _ in points]
+    placed: list[_Label] = []
+    for i, (x, y, r, w, h) in enumerate(points):
+        best: _Label | None = None
+        best_cost = math.inf
+        for candidate, penalty in _candidates(x, y, r, w, h):
+            box = candidate.box
+            outside = (
+                max(0.0, limit[0] - box[0])
+                + max(0.0, box[2] - limit[2])
+                + max(0.0, limit[1] - box[1])
+                + max(0.0, box[3] - limit[3])
+            )
+            cost = penalty + outside * 1000
+            cost += sum(_overlap(box, d) for j, d in enumerate(dots) if j != i) * 100
+            cost += sum(_overlap(box, other.box) for other in placed) * 100
+            if candidate.leader is not None:
+                hits = [other.box for other in placed] + [d for j, d in enumerate(dots) if j != i]
+                cost += 50 * sum(_crosses(candidate.leader, hit) for hit in hits)
+                cost += 50 * sum(
+                    _intersect(candidate.leader, other.leader)
+                    for other in placed
+                    if other.leader is not None
+                )
+            cost += 50 * sum(
+                _crosses(other.leader, box) for other in placed if other.leader is not None
+            )
+            if candidate.leader is None:
+                # A label must sit nearer its own dot than any other, or it names the wrong one.
+                own = _distance(box, (x, y))
+                for j, (ox, oy, *_) in enumerate(points):
+                    if j != i:
+                        cost += 20 * max(0.0, own + 1.0 - _distance(box, (ox, oy)))
+            padded = (box[0] - 0.3, box[1] - 0.3, box[2] + 0.3, box[3] + 0.3)
+            # A coastal city's label may touch the coast next to its dot, not further out.
+            cost += coast.count(padded, (x, y), r + 1.0) * 1.0
+            if cost < best_cost:
+                best, best_cost = candidate, cost
+        assert best is not None
+        placed.append(best)
+    return placed
+
+
+def _distance(box: Box, point: Point) -> float:
+    """From a point to the nearest edge of a box (0 inside)."""
+    dx = max(box[0] - point[0], 0.0, point[0] - box[2])
+    dy = max(box[1] - point[1], 0.0, point[1] - box[3])
+    return math.hypot(dx, dy)
+
+
+def _intersect(a: tuple[Point, Point], b: tuple[Point, Point]) -> bool:
+    """Whether two line segments cross."""
+
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    (p1, p2), (q1, q2) = a, b
+    return side(p1, p2, q1) * side(p1, p2, q2) < 0 and side(q1, q2, p1) * side(q1, q2, p2) < 0
+
+
+def _crosses(line: tuple[Point, Point], box: Box) -> bool:
+    """Whether a straight leader line passes through a label box (sampled)."""
+    (ax, ay), (bx, by) = line
+    for k in range(11):
+        t = k / 10
+        x, y = ax + (bx - ax) * t, ay + (by - ay) * t
+        if box[0] <= x <= box[2] and box[1] <= y <= box[3]:
+            return True
+    return False
+
+
+def _label_size(name: str, name_zh: str, bold: bool) -> tuple[float, float]:
+    width = text_width(name, LABEL_SIZE, bold=bold)
+    if name_zh:
+        width += 0.9 + len(name_zh) * ZH_SIZE
+    return width, LABEL_SIZE * 1.05
+
+
+def _label_svg(label: _Label, name: str, name_zh: str, palette: Palette, bold: bool) -> str:
+    parts = []
+    if label.leader is not None:
+        (ax, ay), (bx, by) = label.leader
+        parts.append(
+            f'<path class="map-leader" d="M{num(ax)} {num(ay)}L{num(bx)} {num(by)}" '
+            f'stroke={quoteattr(palette.muted)} stroke-width="0.15" fill="none"/>'
+        )
+    zh = (
+        f'<tspan dx="0.9" font-family={quoteattr(CJK)} font-size="{num(ZH_SIZE)}" '
+        f'font-weight="normal" fill={quoteattr(palette.muted)}>{escape(name_zh)}</tspan>'
+        if name_zh
+        else ""
+    )
+    weight = ' font-weight="bold"' if bold else ""
+    parts.append(
+        f'<text class="map-label" x="{num(label.x)}" y="{num(label.y)}" '
+        f'font-family={quoteattr(SANS)} font-size="{num(LABEL_SIZE)}"{weight} '
+        f"fill={quoteattr(palette.foreground)}>{escape(name)}{zh}</text>"
+    )
+    return "".join(parts)
+
+
+# -- public ---------------------------------------------------------------------------
+
+
+def china_map(
+    cities: Sequence[CityPoint],
+    palette: Palette,
+    width_mm: float = 160,
+    highlight: str | None = None,
+) -> str:
+    """China with the given cities, labelled in English and Chinese.
+
+    `cities` are (name, Chinese name, latitude, longitude). Neighbouring countries are
+    drawn faintly for context; `highlight` (a city name) is drawn larger, in the
+    secondary colour and with a bold label. Dots that would touch are nudged apart
+    along the line between them; labels avoid dots, other labels and the coastline,
+    and get a thin leader line when they have to sit away from their dot.
+    """
+    pad = width_mm * 0.03
+    frame = _frame_for(width_mm, pad)
+    body = [
+        f'<rect class="map-frame" x="0" y="0" width="{num(frame.width)}" '
+        f'height="{num(frame.height)}" fill="#ffffff"/>'
+    ]
+    body += _layers(palette, frame, context=True, stroke=0.3, step=0.12)
+
+    order = sorted(range(len(cities)), key=lambda i: (cities[i][0] != highlight, i))
+    bold = [cities[i][0] == highlight for i in order]
+    radii = [HIGHLIGHT_DOT if b else DOT for b in bold]
+    spots = _spread([frame(cities[i][2], cities[i][3]) for i in order], radii)
+    specs = [
+        (x, y, r, *_label_size(cities[i][0], cities[i][1], b))
+        for i, (x, y), r, b in zip(order, spots, radii, bold, strict=True)
+    ]
+    limit = (1.0, 1.0, frame.width - 1.0, frame.height - 1.0)
+    labels = _place(specs, limit, _Grid(_coast(frame)))
+
+    dots: list[str] = []
+    texts: list[str] = []
+    for i, (x, y, r, _, _), label, b in zip(order, specs, labels, bold, strict=True):
+        name, name_zh, lat, lon = cities[i]
+        fill = palette.secondary if b else palette.primary
+        dots.append(
+            f'<circle class="map-city{" map-highlight" if b else ""}" '
+            f'data-name={quoteattr(name)} data-lat="{lat:g}" data-lon="{lon:g}" '
+            f'cx="{num(x)}" cy="{num(y)}" r="{num(r)}" fill={quoteattr(fill)} '
+            f'stroke="#ffffff" stroke-width="0.3"/>'
+        )
+        texts.append(_label_svg(label, name, name_zh, palette, b))
+    # Dots in reverse so the highlight is on top; leader lines and labels over them.
+    body += dots[::-1] + texts
+    body.append(
+        f'<rect class="map-border" x="0.1" y="0.1" width="{num(frame.width - 0.2)}" '
+        f'height="{num(frame.height - 0.2)}" fill="none" stroke={quoteattr(palette.rule)} '
+        f'stroke-width="0.2"/>'
+    )
+
+    names = ", ".join(c[0] for c in cities)
+    title = f"Map of China showing {names}" if cities else "Map of China"
+    return svg_document(frame.width, frame.height, title, body, kind="map")
+
+
+def _coast(frame: _Frame, spacing: float = 0.4) -> list[Point]:
+    """Points along China's projected outline, no more than `spacing` mm apart."""
+    out: list[Point] = []
+    for feature in outlines():
+        if feature.group not in CHINA_GROUPS:
+            continue
+        for ring in feature.rings:
+            points = [frame(lat, lon) for lon, lat in ring]
+            for (ax, ay), (bx, by) in zip(points, [*points[1:], points[0]], strict=True):
+                steps = max(1, int(math.hypot(bx - ax, by - ay) / spacing))
+                out += [
+                    (ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps) for k in range(steps)
+                ]
+    return out
+
+
+def city_inset(
+    city: CityPoint,
+    others: Sequence[CityPoint],
+    palette: Palette,
+    width_mm: float = 45,
+) -> str:
+    """A small locator: China's outline with `city` marked and `others` as small dots."""
+    pad = width_mm * 0.04
+    frame = _frame_for(width_mm, pad)
+    body = _layers(palette, frame, context=False, stroke=0.2, step=0.25)
+    name, name_zh, lat, lon = city
+    for other in others:
+        if other[0] == name:
+            continue
+        x, y = frame(other[2], other[3])
+        body.append(
+            f'<circle class="map-city" data-name={quoteattr(other[0])} cx="{num(x)}" '
+            f'cy="{num(y)}" r="0.45" fill={quoteattr(palette.muted)}/>'
+        )
+    x, y = frame(lat, lon)
+    body.append(
+        f'<circle class="map-city map-highlight" data-name={quoteattr(name)} cx="{num(x)}" '
+        f'cy="{num(y)}" r="1.2" fill={quoteattr(palette.secondary)} stroke="#ffffff" '
+        f'stroke-width="0.3"/>'
+    )
+    label = f"{name} ({name_zh})" if name_zh else name
+    return svg_document(frame.width, frame.height, f"Where {label} is in China", body, kind="inset")

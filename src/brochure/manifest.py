@@ -1,0 +1,189 @@
+"""Batch manifests: one pack per row, read from CSV or YAML and validated as a whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .brand import BrandKit, load_brand
+from .catalog import Catalog, load_catalog, select
+from .errors import BrochureError, DataError
+from .models import PackRequest
+from .output import default_name
+from .resources import builtin_data
+from .yamlfile import MAX_YAML_BYTES, read_yaml
+
+#: Columns a CSV manifest may have; `cities` is the only one required.
+COLUMNS = (
+    "traveller",
+    "cities",
+    "topics",
+    "trip_start",
+    "trip_end",
+    "brand",
+    "paper",
+    "profile",
+    "output",
+)
+_LISTS = ("cities", "topics")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One validated row: what to build and where it goes."""
+
+    row: int
+    request: PackRequest
+    output: Path
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The manifest's rows with their numbers (CSV: line numbers; YAML: 1-based items)."""
+    path = Path(path)
+    if path.suffix.lower() in (".yml", ".yaml"):
+        doc = read_yaml(path)
+        rows = doc.data.get("packs") if isinstance(doc.data, dict) else doc.data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise DataError(f"{path}: a YAML manifest is a list of packs (or `packs:` with one)")
+        for row in rows:
+            for key in _LISTS:
+                if isinstance(row.get(key), str):
+                    row[key] = [p.strip() for p in row[key].split(";") if p.strip()]
+        return list(enumerate(rows, start=1))
+    try:
+        if path.stat().st_size > MAX_YAML_BYTES * 10:
+            raise DataError(f"{path}: the manifest is too large")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the manifest ({exc})") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    unknown = [c for c in reader.fieldnames or () if c and c.strip() not in COLUMNS]
+    if unknown or "cities" not in (reader.fieldnames or ()):
+        raise DataError(
+            f"{path}:1: columns must include cities and may be {', '.join(COLUMNS)}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    rows = []
+    for record in reader:
+        values = {k.strip(): (v or "").strip() for k, v in record.items() if k}
+        clean: dict[str, Any] = {k: v for k, v in values.items() if v}
+        for key in _LISTS:
+            if key in clean:
+                clean[key] = [p.strip() for p in clean[key].split(";") if p.strip()]
+        rows.append((reader.line_num, clean))
+    return rows
+
+
+def plan(
+    manifest: Path,
+    out_dir: Path,
+    *,
+    data_dir: Path | None = None,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> list[Job]:
+    """Validate every row before anything renders; raise BrochureError listing all bad rows."""
+    manifest = Path(manifest)
+    rows = read_rows(manifest)
+    catalog = load_catalog((data_dir or builtin_data()).resolve())
+    base = manifest.parent
+    kits: dict[Path, BrandKit | BrochureError] = {}
+    problems: list[str] = []
+    jobs: list[Job] = []
+    claimed: dict[Path, int] = {}
+    for number, raw in rows:
+        where = (
+            f"{manifest}:{number}" if manifest.suffix == ".csv" else f"{manifest}: pack {number}"
+        )
+        try:
+            job = _job(number, raw, base, out_dir, catalog, kits, data_dir, timeout, strict)
+        except BrochureError as exc:
+            problems.extend(f"{where}: {line}" for line in _lines(exc))
+            continue
+        if job.output in claimed:
+            problems.append(
+                f"{where}: output {job.output.name} is also written by row {claimed[job.output]}"
+            )
+            continue
+        claimed[job.output] = number
+        jobs.append(job)
+    if not rows:
+        problems.append(f"{manifest}: no packs in the manifest")
+    if problems:
+        bad = len({p.split(": ")[0] for p in problems})
+        raise BrochureError(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was built", problems)
+    return jobs
+
+
+def _lines(exc: BrochureError) -> list[str]:
+    return list(exc.problems) if exc.problems else [str(exc)]
+
+
+def _job(
+    number: int,
+    raw: dict[str, Any],
+    base: Path,
+    out_dir: Path,
+    catalog: Catalog,
+    kits: dict[Path, BrandKit | BrochureError],
+    data_dir: Path | None,
+    timeout: float | None,
+    strict: bool,
+) -> Job:
+    """Turn one row into a Job, checking cities, topics and brand against the content."""
+    fields = dict(raw)
+    output = fields.pop("output", None)
+    brand = fields.pop("brand", None)
+    if brand is not None:
+        brand_path = (base / str(brand)).resolve()
+        if brand_path not in kits:
+            try:
+                kits[brand_path] = load_brand(brand_path, strict=strict)
+            except BrochureError as exc:
+                kits[brand_path] = exc
+        found = kits[brand_path]
+        if isinstance(found, BrochureError):
+            raise found
+        fields["brand"] = brand_path
+    try:
+        request = PackRequest(
+            **fields,
+            data_dir=catalog.root if data_dir else None,
+            strict=strict,
+            **({"timeout": timeout} if timeout else {}),
+        )
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+        ]
+        raise BrochureError("invalid row", problems) from exc
+    except TypeError as exc:
+        raise BrochureError(f"invalid row: {exc}") from exc
+    selection = select(
+        catalog,
+        request.cities or tuple(s.city for s in request.itinerary),
+        request.topics,
+        all_topics=request.all_topics,
+        all_cities=request.all_cities,
+    )
+    if output is None:
+        who = _slug(request.traveller or f"pack-{number}")
+        ids = [c.id for c in selection.cities]
+        output = f"{who}-" + default_name(
+            ids, request.all_cities, str(request.paper or "a4"), "pdf"
+        )
+        output = output.replace("briefing-", "", 1)
+    target = (out_dir / str(output)).resolve()
+    if not target.is_relative_to(out_dir.resolve()) or target.suffix.lower() != ".pdf":
+        raise BrochureError(f"output: {output!r} must be a .pdf file name inside {out_dir}")
+    return Job(number, request.model_copy(update={"output": target}), target)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "pack"

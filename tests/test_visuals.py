@@ -1,0 +1,430 @@
+"""Charts, maps and QR codes: the SVG they return, and what it looks like once rendered."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import weasyprint
+import zxingcpp
+from PIL import Image
+
+from brochure.brand import load_brand
+from brochure.charts import LABEL_SIZE, Palette, population_chart, sector_matrix, text_width
+from brochure.geomap import ZH_SIZE, CityPoint, china_map, city_inset, outlines
+from brochure.qr import QUIET_ZONE, qr_svg
+from brochure.resources import builtin_data, builtin_styles
+from pdftools import fonts_of, page_texts
+
+NS = {"svg": "http://www.w3.org/2000/svg"}
+S = "{http://www.w3.org/2000/svg}"
+HOSTILE = "<b>&"
+
+POPULATION = [
+    ("Shanghai", 24_870_895),
+    ("Guangzhou", 18_676_605),
+    ("Tianjin", 13_866_009),
+    ("Ningbo", 9_404_283),
+]
+CITIES: list[CityPoint] = [
+    ("Shanghai", "上海", 31.23, 121.47),
+    ("Tianjin", "天津", 39.13, 117.20),
+    ("Guangzhou", "广州", 23.13, 113.26),
+    ("Shenzhen", "深圳", 22.54, 114.06),
+    ("Hong Kong", "香港", 22.32, 114.17),
+    ("Ningbo", "宁波", 29.87, 121.55),
+    ("Qingdao", "青岛", 36.07, 120.38),
+]
+
+
+def parse(svg: str) -> ET.Element:
+    """Parse and check what every SVG here must have: mm size, viewBox, role, title."""
+    assert not svg.lstrip().startswith("<?xml")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{S}svg"
+    assert re.fullmatch(r"[\d.]+mm", root.get("width", ""))
+    assert re.fullmatch(r"[\d.]+mm", root.get("height", ""))
+    box = [float(v) for v in root.get("viewBox", "").split()]
+    assert len(box) == 4 and box[2] > 0 and box[3] > 0
+    assert root.get("role") == "img"
+    title = root.find("svg:title", NS)
+    assert title is not None and title.text
+    assert root.get("aria-label") == title.text
+    for element in root.iter():
+        assert element.tag.split("}")[-1] not in ("script", "image", "foreignObject", "use")
+        assert not any(name.endswith("href") for name in element.attrib)
+        assert "url(" not in " ".join(element.attrib.values())
+    return root
+
+
+def texts(root: ET.Element, cls: str) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(f"{S}text") if t.get("class") == cls]
+
+
+def by_class(root: ET.Element, tag: str, cls: str) -> list[ET.Element]:
+    return [e for e in root.iter(f"{S}{tag}") if cls in (e.get("class") or "").split()]
+
+
+def path_points(d: str) -> list[tuple[float, float]]:
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    return list(zip(numbers[0::2], numbers[1::2], strict=True))
+
+
+def inside(point: tuple[float, float], ring: Sequence[tuple[float, float]]) -> bool:
+    """Even-odd ray casting."""
+    x, y = point
+    hit = False
+    for (x1, y1), (x2, y2) in zip(ring, [*ring[1:], ring[0]], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            hit = not hit
+    return hit
+
+
+def render(svg: str, tmp_path: Path, *, scale: float = 4, name: str = "page") -> Image.Image:
+    """Lay the SVG out in a page with the bundled fonts, as the packs do; return a PNG."""
+    fonts = (builtin_styles() / "fonts.css").as_uri()
+    html = (
+        f'<html><head><link rel="stylesheet" href="{fonts}">'
+        "<style>@page { size: 190mm 160mm; margin: 5mm } body { margin: 0 }</style>"
+        f"</head><body>{svg}</body></html>"
+    )
+    pdf_path = tmp_path / f"{name}.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf_path)
+    pdf = pdfium.PdfDocument(pdf_path)
+    try:
+        image: Image.Image = pdf[0].render(scale=scale).to_pil().convert("RGB")
+    finally:
+        pdf.close()
+    return image
+
+
+# -- palette --------------------------------------------------------------------------
+
+
+def test_default_palette_matches_base_css() -> None:
+    css = (builtin_styles() / "base.css").read_text(encoding="utf-8")
+    assert Palette.from_css(css) == Palette.default()
+    assert Palette.default().primary == "#123b5d"
+
+
+def test_palette_from_brand_css_overrides_what_it_sets() -> None:
+    kit = load_brand(Path(__file__).resolve().parent.parent / "examples" / "harbour-trade-office")
+    palette = Palette.from_css(kit.css)
+    assert palette.primary == "#a6192e"
+    assert palette.secondary == "#2b2f33"
+    assert palette.tint == "#f0f2f4"
+    assert palette.muted == Palette.default().muted  # not in the kit
+
+
+def test_palette_ignores_what_is_not_a_colour() -> None:
+    css = ":root {\n  --brand-primary: var(--x);\n  --brand-rule: red;\n  --brand-tint: #abc\n}"
+    palette = Palette.from_css(css + ":root { --brand-muted: url(evil); --brand-palette-x: #000; }")
+    assert palette.primary == Palette.default().primary
+    assert palette.muted == Palette.default().muted
+    assert (palette.rule, palette.tint) == ("red", "#abc")
+
+
+# -- population chart -----------------------------------------------------------------
+
+
+def test_population_chart_has_one_bar_per_city_in_proportion() -> None:
+    root = parse(population_chart(POPULATION, Palette.default()))
+    bars = by_class(root, "rect", "chart-bar")
+    assert len(bars) == len(POPULATION)
+    widths = [float(b.get("width", "0")) for b in bars]
+    for width, (_, value) in zip(widths, POPULATION, strict=True):
+        assert width / widths[0] == pytest.approx(value / POPULATION[0][1], rel=1e-3)
+    starts = {b.get("x") for b in bars}
+    assert len(starts) == 1  # one baseline
+    tops = [float(b.get("y", "0")) for b in bars]
+    assert tops == sorted(tops)  # in the order given
+    assert texts(root, "chart-label") == [name for name, _ in POPULATION]
+    assert texts(root, "chart-value") == ["24.9 m", "18.7 m", "13.9 m", "9.4 m"]
+    assert texts(root, "chart-tick")[0] == "0"
+    assert root.get("width") == "160mm"
+
+
+def test_population_chart_fits_its_width_and_value_labels_follow_bars() -> None:
+    root = parse(population_chart(POPULATION, Palette.default(), width_mm=100))
+    width = float(root.get("viewBox", "").split()[2])
+    assert width == 100
+    bars = by_class(root, "rect", "chart-bar")
+    values = [t for t in root.iter(f"{S}text") if t.get("class") == "chart-value"]
+    for bar, value in zip(bars, values, strict=True):
+        end = float(bar.get("x", "0")) + float(bar.get("width", "0"))
+        x = float(value.get("x", "0"))
+        assert end < x
+        assert x + text_width("".join(value.itertext()), LABEL_SIZE) <= width
+
+
+def test_population_chart_escapes_names_and_handles_no_data() -> None:
+    svg = population_chart([(HOSTILE, 1_000_000)], Palette.default())
+    assert "<b>" not in svg
+    assert texts(parse(svg), "chart-label") == [HOSTILE]
+    root = parse(population_chart([], Palette.default()))
+    assert not by_class(root, "rect", "chart-bar")
+    assert "No data" in "".join(root.itertext())
+
+
+# -- sector matrix --------------------------------------------------------------------
+
+
+def test_sector_matrix_fills_exactly_the_listed_cells() -> None:
+    sectors = [("autos", "Automotive"), ("ports", "Ports and shipping"), ("chips", "Chips")]
+    cities = [("Shanghai", ["autos", "chips"]), ("Ningbo", ["ports"]), ("Tianjin", [])]
+    root = parse(sector_matrix(cities, sectors, Palette.default()))
+    filled = {
+        (c.get("data-city"), c.get("data-sector")) for c in by_class(root, "circle", "matrix-yes")
+    }
+    empty = {
+        (c.get("data-city"), c.get("data-sector")) for c in by_class(root, "circle", "matrix-no")
+    }
+    assert filled == {("Shanghai", "autos"), ("Shanghai", "chips"), ("Ningbo", "ports")}
+    assert len(empty) == 9 - 3 and not filled & empty
+    yes = by_class(root, "circle", "matrix-yes")[0]
+    no = by_class(root, "circle", "matrix-no")[0]
+    assert float(yes.get("r", "0")) > float(no.get("r", "0"))  # shape, not just colour
+    assert no.get("fill") == "none"
+    assert texts(root, "matrix-city") == ["Shanghai", "Ningbo", "Tianjin"]
+    assert texts(root, "matrix-sector") == ["Automotive", "Ports and shipping", "Chips"]
+    # Columns left to right, rows top to bottom, in the order given.
+    xs = sorted({float(c.get("cx", "0")) for c in root.iter(f"{S}circle")})
+    ys = sorted({float(c.get("cy", "0")) for c in root.iter(f"{S}circle")})
+    assert len(xs) == 3 and len(ys) == 3
+    for circle in root.iter(f"{S}circle"):
+        column = [s for s, _ in sectors].index(circle.get("data-sector", ""))
+        row = [c for c, _ in cities].index(circle.get("data-city", ""))
+        assert xs.index(float(circle.get("cx", "0"))) == column
+        assert ys.index(float(circle.get("cy", "0"))) == row
+
+
+def test_sector_matrix_labels_stay_inside_and_escape() -> None:
+    sectors = [(f"s{i}", f"Sector {HOSTILE} number {i}") for i in range(12)]
+    svg = sector_matrix([(HOSTILE, ["s0", "s11"])], sectors, Palette.default())
+    assert "<b>" not in svg
+    root = parse(svg)
+    assert texts(root, "matrix-city") == [HOSTILE]
+    assert all(HOSTILE in t for t in texts(root, "matrix-sector"))
+    assert {c.get("data-city") for c in root.iter(f"{S}circle")} == {HOSTILE}
+    width = float(root.get("viewBox", "").split()[2])
+    assert all(float(c.get("cx", "0")) < width for c in root.iter(f"{S}circle"))
+
+
+@pytest.mark.parametrize(
+    ("cities", "sectors"),
+    [([], [("a", "A")]), ([("Ningbo", ["a"])], []), ([], [])],
+)
+def test_sector_matrix_without_rows_or_columns(
+    cities: list[tuple[str, list[str]]], sectors: list[tuple[str, str]]
+) -> None:
+    root = parse(sector_matrix(cities, sectors, Palette.default()))
+    assert not list(root.iter(f"{S}circle"))
+    assert "No data" in "".join(root.itertext())
+
+
+# -- outlines and maps ----------------------------------------------------------------
+
+
+def test_geo_data_is_small_licensed_and_china_includes_hong_kong_and_macao() -> None:
+    folder = builtin_data() / "geo"
+    assert (folder / "china.json").stat().st_size < 300_000
+    licence = (folder / "LICENCE.md").read_text(encoding="utf-8")
+    assert "Natural Earth" in licence and "ISC" in licence
+    json.loads((folder / "china.json").read_text(encoding="utf-8"))
+    groups = {f.group for f in outlines()}
+    assert groups == {"china", "taiwan", "neighbour"}
+    (china,) = [f for f in outlines() if f.group == "china"]
+    mainland = [(31.23, 121.47), (39.13, 117.20), (23.13, 113.26), (39.9, 116.4), (22.6, 114.1)]
+    special = [(22.45, 114.10), (22.22, 113.52)]  # New Territories, Macao
+    for lat, lon in mainland + special:
+        assert sum(inside((lon, lat), ring) for ring in china.rings) == 1, (lat, lon)
+    # Hong Kong and Shenzhen are one outline: the boundary between them is dissolved.
+    (ring,) = [r for r in china.rings if inside((114.1, 22.6), r)]  # Shenzhen
+    assert inside((114.1, 22.45), ring)  # New Territories
+    assert not any(inside((139.7, 35.7), ring) for ring in china.rings)  # Tokyo
+
+
+def test_china_map_places_cities_where_they_are() -> None:
+    palette = Palette.default()
+    root = parse(china_map(CITIES, palette))
+    (outline,) = by_class(root, "path", "map-china")
+    assert outline.get("fill") == palette.tint and outline.get("stroke") == palette.primary
+    points = path_points(outline.get("d", ""))
+    x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
+    y0, y1 = min(y for _, y in points), max(y for _, y in points)
+    dots = {c.get("data-name"): c for c in by_class(root, "circle", "map-city")}
+    assert set(dots) == {c[0] for c in CITIES}
+    pos = {name: (float(c.get("cx", "0")), float(c.get("cy", "0"))) for name, c in dots.items()}
+    for x, y in pos.values():
+        assert x0 < x < x1 and y0 < y < y1
+        # East coast cities sit in the eastern half, Tianjin and Qingdao in the north.
+        assert x > (x0 + x1) / 2
+    assert pos["Shanghai"][0] > pos["Tianjin"][0]  # east of Tianjin
+    assert pos["Shanghai"][1] > pos["Tianjin"][1]  # and south of it
+    assert pos["Guangzhou"][1] > pos["Shanghai"][1] and pos["Guangzhou"][0] < pos["Shanghai"][0]
+    assert pos["Qingdao"][1] < pos["Ningbo"][1]
+    assert pos["Hong Kong"][1] > pos["Shenzhen"][1]  # close, but still in order
+    # Close dots are nudged apart rather than stacked.
+    for a, b in itertools.combinations(dots.values(), 2):
+        gap = math.dist(
+            (float(a.get("cx", "0")), float(a.get("cy", "0"))),
+            (float(b.get("cx", "0")), float(b.get("cy", "0"))),
+        )
+        assert gap >= float(a.get("r", "0")) + float(b.get("r", "0"))
+    assert by_class(root, "path", "map-context")  # faint neighbours
+
+
+def label_boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """The box each map label takes, from its position and the font's widths."""
+    boxes = {}
+    for label in by_class(root, "text", "map-label"):
+        name = label.text or ""
+        zh = "".join(t.text or "" for t in label.iter(f"{S}tspan"))
+        width = text_width(name, LABEL_SIZE, bold=label.get("font-weight") == "bold")
+        width += (0.9 + len(zh) * ZH_SIZE) if zh else 0
+        x, y = float(label.get("x", "0")), float(label.get("y", "0"))
+        boxes[name] = (x, y - LABEL_SIZE * 0.8, x + width, y + LABEL_SIZE * 0.2)
+    return boxes
+
+
+def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def test_china_map_labels_do_not_collide() -> None:
+    root = parse(china_map(CITIES, Palette.default(), highlight="Shenzhen"))
+    labels = by_class(root, "text", "map-label")
+    assert "".join(labels[0].itertext()) == "Shenzhen深圳"  # the highlight is placed first
+    boxes = label_boxes(root)
+    assert set(boxes) == {c[0] for c in CITIES}
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes.items(), 2):
+        assert not overlaps(box_a, box_b), (a, b)
+    _, _, width, height = (float(v) for v in root.get("viewBox", "").split())
+    for name, (x0, y0, x1, y1) in boxes.items():
+        assert x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height, name
+    for dot in by_class(root, "circle", "map-city"):
+        x, y, r = (float(dot.get(k, "0")) for k in ("cx", "cy", "r"))
+        for name, box in boxes.items():
+            if name != dot.get("data-name"):
+                assert not overlaps(box, (x - r, y - r, x + r, y + r)), (name, dot.get("data-name"))
+
+
+def test_china_map_highlight_and_escaping() -> None:
+    palette = Palette.default()
+    cities: list[CityPoint] = [(HOSTILE, "\"'&<", 31.23, 121.47), *CITIES[1:3]]
+    svg = china_map(cities, palette, width_mm=120, highlight=HOSTILE)
+    assert "<b>" not in svg
+    root = parse(svg)
+    assert root.get("width") == "120mm"
+    (big,) = by_class(root, "circle", "map-highlight")
+    assert big.get("data-name") == HOSTILE and big.get("fill") == palette.secondary
+    small = [c for c in by_class(root, "circle", "map-city") if c is not big]
+    assert all(float(c.get("r", "0")) < float(big.get("r", "0")) for c in small)
+    assert all(c.get("fill") == palette.primary for c in small)
+    assert f"{HOSTILE}\"'&<" in ["".join(t.itertext()) for t in root.iter(f"{S}text")]
+    assert HOSTILE in (root.findtext("svg:title", namespaces=NS) or "")
+
+
+def test_china_map_without_cities_is_still_a_map() -> None:
+    root = parse(china_map([], Palette.default()))
+    assert by_class(root, "path", "map-china")
+    assert not list(root.iter(f"{S}circle"))
+
+
+def test_city_inset_marks_one_city() -> None:
+    palette = Palette.default()
+    svg = city_inset(CITIES[2], [*CITIES, (HOSTILE, "", 30.0, 110.0)], palette)
+    assert "<b>" not in svg
+    root = parse(svg)
+    assert root.get("width") == "45mm"
+    (mark,) = by_class(root, "circle", "map-highlight")
+    assert mark.get("data-name") == "Guangzhou" and mark.get("fill") == palette.secondary
+    others = [c.get("data-name") for c in by_class(root, "circle", "map-city") if c is not mark]
+    assert "Guangzhou" not in others and HOSTILE in others and len(others) == len(CITIES)
+    assert "Guangzhou" in (root.findtext("svg:title", namespaces=NS) or "")
+    points = path_points(by_class(root, "path", "map-china")[0].get("d", ""))
+    x, y = float(mark.get("cx", "0")), float(mark.get("cy", "0"))
+    assert min(p[0] for p in points) < x < max(p[0] for p in points)
+    assert min(p[1] for p in points) < y < max(p[1] for p in points)
+
+
+# -- rendering ------------------------------------------------------------------------
+
+
+def test_visuals_render_with_the_bundled_fonts(tmp_path: Path) -> None:
+    palette = Palette.default()
+    svg = china_map(CITIES, palette, highlight="Shanghai") + population_chart(POPULATION, palette)
+    fonts = (builtin_styles() / "fonts.css").as_uri()
+    html = f'<html><head><link rel="stylesheet" href="{fonts}"></head><body>{svg}</body></html>'
+    path = tmp_path / "visuals.pdf"
+    weasyprint.HTML(string=html).write_pdf(path)
+    text = "".join(page_texts(path))
+    for name, zh, _, _ in CITIES:
+        assert name in text and zh in text
+    assert "24.9 m" in text
+    assert fonts_of(path, "上海天津") == {"Brochure-CJK"}
+    assert fonts_of(path, "Tianjn") == {"Brochure-Sans", "Brochure-Sans-Bold"}
+
+
+def test_map_draws_china_and_the_highlight(tmp_path: Path) -> None:
+    palette = Palette.default()
+    image = render(china_map(CITIES, palette, highlight="Shanghai"), tmp_path, scale=2)
+    colours = image.getcolors(maxcolors=1 << 20) or []
+
+    def share(hex_colour: str) -> int:
+        """How many pixels are (nearly) this colour."""
+        rgb = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+        total = 0
+        for count, colour in colours:
+            assert isinstance(colour, tuple)
+            if all(abs(a - b) <= 3 for a, b in zip(colour, rgb, strict=True)):
+                total += count
+        return total
+
+    assert share(palette.tint) > 20_000  # China's fill
+    assert share(palette.secondary) > 20  # the highlighted dot
+    assert share(palette.primary) > 1_000  # outline and dots
+
+
+# -- QR codes -------------------------------------------------------------------------
+
+
+def test_qr_svg_structure() -> None:
+    url = "https://www.example.com/a?b=1&c=<2>"
+    svg = qr_svg(url)
+    assert "<2>" not in svg
+    root = parse(svg)
+    assert root.get("width") == root.get("height") == "18mm"
+    _, _, w, h = (float(v) for v in root.get("viewBox", "").split())
+    assert w == h and w >= 21 + 2 * QUIET_ZONE
+    assert url in (root.findtext("svg:title", namespaces=NS) or "")
+    (modules,) = root.iter(f"{S}path")
+    coordinates = re.findall(r"-?[\d.]+", modules.get("d", ""))
+    assert all(c.lstrip("-").isdigit() for c in coordinates)  # whole modules: crisp edges
+    assert min(path_points(modules.get("d", ""))[0]) >= QUIET_ZONE
+    (background,) = root.iter(f"{S}rect")
+    assert background.get("fill") == "#ffffff"
+    assert qr_svg(url, size_mm=25, colour="#123b5d").count('fill="#123b5d"') == 1
+    with pytest.raises(ValueError, match="non-empty"):
+        qr_svg("")
+
+
+@pytest.mark.parametrize(
+    ("url", "size", "colour"),
+    [
+        ("https://www.shanghai.gov.cn/", 18, "#000000"),
+        ("https://english.www.gov.cn/services/visitchina/?lang=en&ref=brochure#top", 18, "#123b5d"),
+        ("https://www.investhk.gov.hk/en/", 14, "#1f2a33"),
+    ],
+)
+def test_qr_codes_scan_after_printing(tmp_path: Path, url: str, size: float, colour: str) -> None:
+    image = render(qr_svg(url, size_mm=size, colour=colour), tmp_path, scale=300 / 72)
+    found = zxingcpp.read_barcodes(image)
+    assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode, url)]

@@ -23,6 +23,23 @@ from .templating import format_count
 from .watch import watch as watch_paths
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class _Age(click.ParamType[int]):
+    """An age in days, given as `400`, `400d`, `18m` (months) or `2y`."""
+
+    name = "age"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip().lower()
+        units = {"d": 1, "w": 7, "m": 30, "y": 365}
+        number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "d")
+        if not number.isdigit():
+            self.fail(f"{value!r} is not an age such as 400, 18m or 2y", param, ctx)
+        return int(number) * units[unit]
+
+
+_AGE = _Age()
 _DATA = click.option(
     "--data",
     "data_dir",
@@ -260,11 +277,18 @@ def _width(text: str) -> int:
 @_DATA
 @click.option("--brand", type=click.Path(path_type=Path), default=None, help="A kit to check too.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(data_dir: Path | None, brand: Path | None, strict: bool) -> None:
+@click.option(
+    "--max-age",
+    type=_AGE,
+    default=None,
+    metavar="AGE",
+    help="Warn about facts older than AGE: days, or 18m, 2y.",
+)
+def check(data_dir: Path | None, brand: Path | None, strict: bool, max_age: int | None) -> None:
     """Validate the content, templates and a brand kit, reporting every problem."""
 
     def action() -> None:
-        report = check_project(data_dir, brand, strict=strict)
+        report = check_project(data_dir, brand, strict=strict, max_age_days=max_age)
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
         catalog = report.catalog

@@ -198,6 +198,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
             ),
         },
         "itinerary": itinerary_view(catalog, selection, request),
+        "driver_cards": driver_cards(selection),
         "country": catalog.country,
         "cities": cities,
         "topics": topics,
@@ -230,6 +231,33 @@ def itinerary_view(
         }
         for city, arrive, depart, meetings in stops
     ]
+
+
+def driver_cards(selection: Selection) -> list[dict[str, Any]]:
+    """For each chosen city: airports, business districts and landmarks with Chinese names."""
+    groups = []
+    for city in selection.cities:
+        cards = [
+            {"name": a.name, "name_zh": a.name_zh, "kind": f"Airport ({a.code})"}
+            for a in city.airports
+            if a.name_zh
+        ]
+        cards += [
+            {"name": d.name, "name_zh": d.name_zh, "kind": "Business district"}
+            for d in city.districts
+            if d.name_zh
+        ]
+        cards += [
+            {"name": x.name, "name_zh": x.name_zh, "kind": "Landmark"}
+            for x in city.landmarks
+            if x.name_zh
+        ]
+        unique: dict[str, dict[str, str]] = {}
+        for card in cards:  # a landmark that is also a district gets one card
+            unique.setdefault(str(card["name_zh"]), card)
+        if unique:
+            groups.append({"city": city, "cards": list(unique.values())})
+    return groups
 
 
 def _labelled(facts: Iterable[tuple[str, Sourced]]) -> list[tuple[str, Sourced]]:

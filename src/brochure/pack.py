@@ -16,6 +16,7 @@ from ._version import __version__
 from .booklet import impose
 from .brand import BrandKit, load_brand
 from .catalog import Catalog, Selection, iter_sourced, load_catalog, select
+from .charts import Palette
 from .context import build_context
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
@@ -25,6 +26,7 @@ from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .preflight import broken_links, empty_chapters, low_resolution
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .templating import check_templates, render_html
+from .visuals import build_visuals
 
 if TYPE_CHECKING:
     from .pdf import RenderOptions
@@ -112,6 +114,10 @@ def prepare(request: PackRequest) -> PreparedPack:
     context["stylesheets"] = [p.resolve().as_uri() for p in stylesheets()]
     context["paper_size"] = paper.css
     context["brand"] = brand_context(kit)
+    palette = Palette.from_css(
+        "".join(p.read_text(encoding="utf-8") for p in stylesheets()) + kit.css
+    )
+    context["visuals"] = build_visuals(selection, palette, paper.compact)
     with bounded(Limits(seconds=request.timeout)):  # templates are code: bound them too
         html = render_html(context, kit.template_dirs)
     policy = ResourcePolicy(
@@ -280,8 +286,30 @@ class CheckReport:
     warnings: tuple[str, ...]
 
 
+def stale_facts(catalog: Catalog, max_age_days: int, today: dt.date) -> list[str]:
+    """Facts whose as-of date is more than `max_age_days` before `today`."""
+    limit = today - dt.timedelta(days=max_age_days)
+    found = []
+    named: list[tuple[str, Any]] = [("country.yml", catalog.country)]
+    named += [(f"cities/{c.id}.yml", c) for c in catalog.cities.values()]
+    named += [(f"topics/{t.id}.yml", t) for t in catalog.topics.values()]
+    for name, model in named:
+        for loc, fact in iter_sourced(model):
+            if fact.as_of < limit:
+                age = (today - fact.as_of).days
+                found.append(
+                    f"{catalog.root / name}: {loc or 'topic'}: as of {fact.as_of}, "
+                    f"{age} days old (limit {max_age_days})"
+                )
+    return found
+
+
 def check_project(
-    data_dir: Path | None = None, brand: Path | None = None, *, strict: bool = False
+    data_dir: Path | None = None,
+    brand: Path | None = None,
+    *,
+    strict: bool = False,
+    max_age_days: int | None = None,
 ) -> CheckReport:
     """Validate content, templates and a brand kit; raise BrochureError listing all problems."""
     problems: list[str] = []
@@ -305,7 +333,12 @@ def check_project(
     if problems or catalog is None:
         count = len(problems)
         raise BrochureError(f"check found {count} problem{'s' if count != 1 else ''}", problems)
-    return CheckReport(catalog, kit, kit.warnings if kit else ())
+    warnings = list(kit.warnings if kit else ())
+    if max_age_days is not None:
+        warnings += stale_facts(catalog, max_age_days, build_date_today())
+    if strict and warnings:
+        raise BrochureError("warnings are errors with --strict", warnings)
+    return CheckReport(catalog, kit, tuple(warnings))
 
 
 def watched_paths(data_dir: Path | None = None, brand: Path | None = None) -> list[Path]:

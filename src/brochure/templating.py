@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateError
 from .resources import builtin_templates
+from .visuals import qr
 
 #: The template every pack starts from.
 PACK_TEMPLATE = "pack.html"
@@ -101,6 +102,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> SandboxedEnvironment
     env.filters["date"] = format_date
     env.filters["count"] = format_count
     env.filters["month"] = format_month
+    env.globals["qr"] = qr
     return env
 
 

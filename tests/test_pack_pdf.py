@@ -77,7 +77,8 @@ def test_contents_page_numbers_match_the_pages_chapters_start_on(pack: Path) -> 
     # and the page really opens with that chapter's heading
     assert region_text(pack, toc["Ningbo"], 19, 35).startswith("Ningbo")
     assert toc["Your itinerary"] == starts["Your itinerary"]  # the pack has a traveller
-    assert len(toc) == 8
+    assert toc["Show the driver"] == starts["Show the driver"]
+    assert len(toc) == 9
 
 
 def test_footer_reads_page_n_of_m_after_the_cover(pack: Path) -> None:
@@ -242,4 +243,5 @@ def test_full_pack_has_every_city_and_topic_in_order(full_pack: Path) -> None:
     chapters = [b.title.split(" ")[0] for b in outline(full_pack) if b.level == 1]
     cities = ["Shanghai", "Shenzhen", "Hong", "Ningbo", "Qingdao", "Guangzhou", "Tianjin"]
     assert [c for c in chapters if c in cities] == cities
-    assert len(chapters) == 2 + len(cities) + 7 + 2  # contents, country, cities, topics, ref
+    # contents, country, cities, driver cards, topics, comparison and sources
+    assert len(chapters) == 2 + len(cities) + 1 + 7 + 2

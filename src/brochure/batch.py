@@ -18,7 +18,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +79,16 @@ def _files(root: Path) -> Iterator[Path]:
         yield from sorted(p for p in root.rglob("*") if p.is_file())
 
 
-@cache
-def folder_digest(root: Path) -> str:
-    """A hash of every file's path and bytes under `root`."""
+def folder_digest(root: Path, memo: dict[Path, str] | None = None) -> str:
+    """A hash of every file's path and bytes under `root` (remembered in `memo` for one run)."""
+    if memo is not None and root in memo:
+        return memo[root]
     digest = hashlib.sha256()
     for path in _files(root):
         digest.update(str(path.relative_to(root if root.is_dir() else root.parent)).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    if memo is not None:
+        memo[root] = digest.hexdigest()
     return digest.hexdigest()
 
 
@@ -97,15 +99,15 @@ def kit_root(request: PackRequest) -> Path | None:
     return find_brand_file(request.brand).parent
 
 
-def fingerprint(request: PackRequest) -> str:
+def fingerprint(request: PackRequest, memo: dict[Path, str] | None = None) -> str:
     """A hash of everything a pack is made from: options, content, theme, brand, version."""
     options = request.model_dump(mode="json", exclude={"output", "data_dir", "brand"})
     parts = {
         "brochure": __version__,
         "options": options,
-        "data": folder_digest((request.data_dir or builtin_data()).resolve()),
-        "theme": [folder_digest(p.resolve()) for p in _theme()],
-        "brand": folder_digest(root) if (root := kit_root(request)) else None,
+        "data": folder_digest((request.data_dir or builtin_data()).resolve(), memo),
+        "theme": [folder_digest(p.resolve(), memo) for p in _theme()],
+        "brand": folder_digest(root, memo) if (root := kit_root(request)) else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -207,8 +209,9 @@ def run_batch(
     total = len(jobs)
     notify = listener or (lambda outcome, done, count: None)
     todo: list[tuple[Job, str]] = []
+    memo: dict[Path, str] = {}
     for job in jobs:
-        mark = fingerprint(job.request)
+        mark = fingerprint(job.request, memo)
         if not force and job.output.is_file() and state.get(job.output.name) == mark:
             outcome = Outcome(job.row, job.output.name, "skipped", reason="unchanged")
             report.outcomes.append(outcome)
@@ -272,8 +275,9 @@ def _run_locally(todo: list[tuple[Job, str]], workers: int, finish: Finisher) ->
                 finish(job, mark, result)
     except BaseException:
         # Ctrl-C or a failed write: stop the workers now and keep what is finished.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in processes:
             process.terminate()
         raise
     pool.shutdown(wait=True)

@@ -1,0 +1,291 @@
+"""Batch builds: manifests, validation, worker pools, failures, incremental runs, Ctrl-C, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from brochure.cli import main
+from pdftools import outline, page_texts
+from test_brand import make_kit
+
+CSV = """\
+traveller,cities,topics,trip_start,trip_end,brand,paper,profile,output
+Alex Chen,shanghai;ningbo,investment,2026-12-07,2026-12-11,,,,
+Bea Lin,Hong Kong,regions,2026-12-01,2026-12-03,kit,,,bea.pdf
+Carl Diaz,qingdao,,,,,a5,print,carl.pdf
+"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    make_kit(tmp_path / "kit")
+    path = tmp_path / "team.csv"
+    path.write_text(CSV)
+    return path
+
+
+def report(out: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((out / "batch-report.json").read_text())
+    return data
+
+
+def test_a_csv_manifest_builds_personalised_packs(manifest: Path, tmp_path: Path) -> None:
+    out = tmp_path / "packs"
+    code, stdout, stderr = run("batch", str(manifest), "-o", str(out), "--jobs", "2")
+    assert code == 0, stderr
+    assert stdout.startswith("built 3, skipped 0 unchanged, failed 0")
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "alex-chen-shanghai-ningbo-a4.pdf",
+        "bea.pdf",
+        "carl.pdf",
+    ]
+    alex = out / "alex-chen-shanghai-ningbo-a4.pdf"
+    cover, *_ = page_texts(alex)
+    assert "Alex Chen" in cover and "7 December 2026" in cover
+    titles = [b.title for b in outline(alex)]
+    assert "Your itinerary" in titles and "Investment opportunities" in titles
+    assert "Belt" not in " ".join(titles)
+    carl = [b.title for b in outline(out / "carl.pdf")]
+    assert "Planning the trip" in carl  # no topics given: all of them
+    assert "Testco" in page_texts(out / "bea.pdf")[0]  # the row's brand kit
+    lines = [line for line in stderr.splitlines() if line.startswith("[")]
+    assert len(lines) == 3 and all(" built " in line for line in lines)
+    assert report(out)["built"] == 3
+
+
+def test_a_yaml_manifest_with_an_itinerary_and_meetings(tmp_path: Path) -> None:
+    manifest = tmp_path / "trip.yml"
+    manifest.write_text(
+        "packs:\n"
+        "  - traveller: Dana Wu\n"
+        "    trip_start: 2026-12-07\n"
+        "    trip_end: 2026-12-10\n"
+        "    topics: [trip-planning]\n"
+        "    itinerary:\n"
+        "      - city: Shenzhen\n"
+        "        arrive: 2026-12-07\n"
+        "        depart: 2026-12-08\n"
+        "        meetings: ['10:00 Supplier visit, Nanshan']\n"
+        "      - city: hong kong\n"
+        "        arrive: 2026-12-09\n"
+        "        depart: 2026-12-10\n"
+        "        meetings: ['Bank meeting, Central', 'Dinner with the trade office']\n"
+        "    output: dana.pdf\n"
+    )
+    out = tmp_path / "out"
+    code, _, stderr = run("batch", str(manifest), "-o", str(out), "--jobs", "1")
+    assert code == 0, stderr
+    pdf = out / "dana.pdf"
+    start = next(b.page for b in outline(pdf) if b.title == "Your itinerary")
+    page = page_texts(pdf)[start - 1]
+    assert page.index("Shenzhen") < page.index("Hong Kong")
+    for text in (
+        "7 December 2026",
+        "10:00 Supplier visit, Nanshan",
+        "Dinner with the trade office",
+    ):
+        assert text in page
+    chapters = [b.title.split(" ")[0] for b in outline(pdf) if b.level == 1]
+    assert "Shenzhen" in chapters and "Hong" in chapters
+
+
+def test_every_bad_row_is_reported_before_anything_renders(tmp_path: Path) -> None:
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text(
+        "traveller,cities,topics,trip_start,trip_end,brand,paper,profile,output\n"
+        "Ok Person,ningbo,,,,,,,\n"
+        "Typo Person,Shenzen,,,,,,,\n"
+        "Date Person,qingdao,,2026-12-09,2026-12-01,,,,\n"
+        "Paper Person,tianjin,,,,,b4,,\n"
+        "Kit Person,tianjin,,,,missing-kit,,,\n"
+        "Clash,ningbo,,,,,,,ok-person-ningbo-a4.pdf\n"
+    )
+    out = tmp_path / "out"
+    code, _, stderr = run("batch", str(manifest), "-o", str(out))
+    assert code == 1
+    assert "5 bad rows; nothing was built" in stderr
+    assert f"{manifest}:3: unknown city 'Shenzen' (did you mean 'shenzhen'?)" in stderr
+    assert f"{manifest}:4: " in stderr and "trip_end is before trip_start" in stderr
+    assert f"{manifest}:5: paper" in stderr
+    assert f"{manifest}:6: " in stderr and "missing-kit" in stderr
+    assert f"{manifest}:7: output ok-person-ningbo-a4.pdf is also written by row 2" in stderr
+    assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+def test_unknown_columns_are_refused(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("traveller,cities,colour\nA,ningbo,red\n")
+    code, _, stderr = run("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 1 and "unknown: colour" in stderr
+
+
+def test_a_failing_pack_does_not_stop_the_others(manifest: Path, tmp_path: Path) -> None:
+    kit = tmp_path / "kit"
+    (kit / "templates").mkdir()
+    (kit / "templates" / "topic.html").write_text("{{ 1 / 0 }}")  # valid kit, broken template
+    out = tmp_path / "out"
+    code, stdout, stderr = run("batch", str(manifest), "-o", str(out), "--jobs", "2")
+    assert code == 1
+    assert stdout.startswith("built 2, skipped 0 unchanged, failed 1")
+    assert "failed: row 3 (bea.pdf): " in stderr and "ZeroDivisionError" in stderr
+    data = report(out)
+    assert data["failed"] == 1
+    packs = {p["output"]: p for p in data["packs"]}  # type: ignore[attr-defined]
+    assert packs["bea.pdf"]["status"] == "failed" and "division" in packs["bea.pdf"]["reason"]
+    assert not (out / "bea.pdf").exists()
+    assert (out / "carl.pdf").is_file()
+
+
+def test_a_pack_over_its_time_limit_fails_alone(manifest: Path, tmp_path: Path) -> None:
+    kit = tmp_path / "kit"
+    (kit / "templates").mkdir()
+    (kit / "templates" / "topic.html").write_text(
+        "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}"
+    )
+    out = tmp_path / "out"
+    started = time.monotonic()
+    code, _, stderr = run("batch", str(manifest), "-o", str(out), "--timeout", "3")
+    assert time.monotonic() - started < 60
+    assert code == 1
+    assert "failed: row 3 (bea.pdf): " in stderr and "longer than 3 s" in stderr
+    assert (out / "carl.pdf").is_file()
+
+
+def test_unchanged_packs_are_skipped_and_changes_rebuild(manifest: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("batch", str(manifest), "-o", str(out))[0] == 0
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    code, stdout, _ = run("batch", str(manifest), "-o", str(out))
+    assert code == 0 and stdout.startswith("built 0, skipped 3 unchanged")
+    assert stamps == {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    css = tmp_path / "kit" / "styles"
+    css.mkdir()
+    (css / "x.css").write_text("h2 { letter-spacing: 0.1em; }")  # only Bea's brand changes
+    code, stdout, _ = run("batch", str(manifest), "-o", str(out))
+    assert stdout.startswith("built 1, skipped 2 unchanged")
+    (out / "carl.pdf").unlink()  # a deleted pack is rebuilt
+    assert run("batch", str(manifest), "-o", str(out))[1].startswith("built 1, skipped 2")
+    code, stdout, _ = run("batch", str(manifest), "-o", str(out), "--force")
+    assert stdout.startswith("built 3, skipped 0")
+
+
+def test_ctrl_c_keeps_finished_packs_and_exits_130(tmp_path: Path) -> None:
+    rows = "".join(f"P{i},ningbo;qingdao;tianjin,,,,,,,p{i:02d}.pdf\n" for i in range(12))
+    manifest = tmp_path / "many.csv"
+    manifest.write_text(
+        "traveller,cities,topics,trip_start,trip_end,brand,paper,profile,output\n" + rows
+    )
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "brochure", "batch", str(manifest), "-o", str(out), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.glob("p*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the whole terminal group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    finished = list(out.glob("p*.pdf"))
+    assert 1 <= len(finished) < 12
+    assert not list(out.glob(".*.part"))
+    for pdf in finished:
+        assert page_texts(pdf)[0]  # whole, readable PDFs
+    data = report(out)
+    assert data["built"] == len(finished)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """A real scheduler and two workers on 127.0.0.1, started from another folder."""
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    assert dask, "the dask command comes with brochure[dask]"
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    elsewhere = tmp_path / "worker-home"
+    elsewhere.mkdir()
+    common = {"cwd": elsewhere, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            **common,  # type: ignore[call-overload]
+        )
+    ]
+    time.sleep(2)
+    for _ in range(2):
+        processes.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                    "--memory-limit",
+                    "2GB",
+                ],
+                **common,  # type: ignore[call-overload]
+            )
+        )
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def test_a_batch_runs_on_a_dask_cluster(dask_cluster: str, tmp_path: Path, content: Path) -> None:
+    make_kit(tmp_path / "kit")
+    tianjin = content / "cities" / "tianjin.yml"
+    tianjin.write_text(
+        tianjin.read_text().replace("tagline: ", "tagline: Shipped with the task. ", 1)
+    )
+    manifest = tmp_path / "team.csv"
+    manifest.write_text(CSV.replace("Carl Diaz,qingdao", "Carl Diaz,tianjin"))
+    out = tmp_path / "packs"
+    code, stdout, stderr = run(
+        "batch", str(manifest), "-o", str(out), "--scheduler", dask_cluster, "--data", str(content)
+    )
+    assert code == 0, stderr
+    assert stdout.startswith("built 3, skipped 0 unchanged, failed 0")
+    assert "Testco" in page_texts(out / "bea.pdf")[0]
+    assert "Shipped with the task." in "".join(page_texts(out / "carl.pdf"))

@@ -263,7 +263,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
     try:
         from distributed import Client
 
-        with Client(address, timeout="30s") as client:
+        with Client(address, timeout="30s") as client:  # type: ignore[no-untyped-call]
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:

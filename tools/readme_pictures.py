@@ -2,6 +2,7 @@
 
 docs/pack-pages.png: four pages of a pack side by side.
 docs/brand-kits.png: the same two pages in the built-in look and in each example kit.
+docs/travel-pages.png: the locator map, the show-the-driver cards and the comparison charts.
 
 Run: .venv/bin/python tools/readme_pictures.py
 """
@@ -36,7 +37,11 @@ def pages(brand: Path | None, names: list[str], scale: float) -> list[Image.Imag
             output=Path(tmp) / "pack.pdf",
         )
         pdf = pdfium.PdfDocument(result.path)
-        marks = {b.get_title().split(" ")[0]: b.get_dest().get_index() for b in pdf.get_toc()}
+        marks = {
+            b.get_title().split(" ")[0]: b.get_dest().get_index()
+            for b in pdf.get_toc()
+            if b.level == 0  # chapters only
+        }
         marks["cover"] = 0
         images = [pdf[marks[name]].render(scale=scale).to_pil() for name in names]
         pdf.close()
@@ -61,8 +66,9 @@ def sheet(rows: list[list[Image.Image]], name: str) -> None:
 
 
 def main() -> None:
-    """Write both pictures."""
+    """Write the three pictures."""
     sheet([pages(None, ["cover", "Contents", "Hong", "Investment"], 0.9)], "pack-pages.png")
+    sheet([pages(None, ["China", "Show", "The"], 0.8)], "travel-pages.png")
     looks = [pages(kit, ["cover", "Hong"], 0.6) for kit in KITS if kit is None or kit.is_dir()]
     sheet([[look[0] for look in looks], [look[1] for look in looks]], "brand-kits.png")
 

@@ -20,9 +20,10 @@ from .limits import Limits, bounded
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
-_BENIGN = ("Using fontTools instead of HarfBuzz-Subset", "No anchor #")
+_UNDEFINED_ANCHOR = "Content discarded: target points to undefined anchor"
+_BENIGN = ("Using fontTools instead of HarfBuzz-Subset", "No anchor #", _UNDEFINED_ANCHOR)
 #: Errors WeasyPrint logs that preflight reports in its own words (see preflight.py).
-_PREFLIGHT = ("No anchor #",)
+_PREFLIGHT = ("No anchor #", _UNDEFINED_ANCHOR)
 
 
 @dataclass(frozen=True)

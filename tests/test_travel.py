@@ -141,3 +141,9 @@ def test_check_warns_about_old_facts(content: Path) -> None:
     assert strict.exit_code == 1
     bad = runner.invoke(main, ["check", "--max-age", "soon"])
     assert bad.exit_code == 2 and "not an age" in bad.stderr
+
+
+def test_country_and_comparison_show_their_dates(pack: Path) -> None:
+    assert "Facts dated November 2020 to November 2026" in chapter_text(pack, "China")
+    side = chapter_text(pack, "The cities side by side")
+    assert "Population figures as of: Shanghai 2023, Hong Kong 2021" in side

@@ -200,6 +200,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         "itinerary": itinerary_view(catalog, selection, request),
         "driver_cards": driver_cards(selection),
         "country": catalog.country,
+        "country_dates": _date_range(catalog.country),
         "cities": cities,
         "topics": topics,
         "sources": catalog.sources,
@@ -258,6 +259,12 @@ def driver_cards(selection: Selection) -> list[dict[str, Any]]:
         if unique:
             groups.append({"city": city, "cards": list(unique.values())})
     return groups
+
+
+def _date_range(model: Any) -> tuple[dt.date, dt.date]:
+    """The oldest and newest as-of dates of the facts in `model`."""
+    dates = [fact.as_of for _, fact in iter_sourced(model)]
+    return min(dates), max(dates)
 
 
 def _labelled(facts: Iterable[tuple[str, Sourced]]) -> list[tuple[str, Sourced]]:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import DataError, SelectionError
-from .models import City, Country, Source, Sourced, Topic
+from .models import City, Country, PackRequest, Source, Sourced, Topic
 from .yamlfile import YamlDoc, describe_errors, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -255,4 +255,15 @@ def select(
     return Selection(
         tuple(catalog.cities[c] for c in city_ids),
         tuple(catalog.topics[t] for t in topic_ids),
+    )
+
+
+def select_for(catalog: Catalog, request: PackRequest) -> Selection:
+    """The selection a pack request asks for (its cities, or its itinerary's)."""
+    return select(
+        catalog,
+        request.cities or tuple(stop.city for stop in request.itinerary),
+        request.topics,
+        all_cities=request.all_cities,
+        all_topics=request.all_topics,
     )

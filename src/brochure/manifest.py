@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from .brand import BrandKit, load_brand
-from .catalog import Catalog, load_catalog, select
+from .catalog import Catalog, load_catalog, select_for
 from .errors import BrochureError, DataError
 from .models import PackRequest
 from .output import default_name
+from .pack import make_request
 from .resources import builtin_data
 from .yamlfile import MAX_YAML_BYTES, read_yaml
 
@@ -151,27 +150,10 @@ def _job(
         if isinstance(found, BrochureError):
             raise found
         fields["brand"] = brand_path
-    try:
-        request = PackRequest(
-            **fields,
-            data_dir=catalog.root if data_dir else None,
-            strict=strict,
-            **({"timeout": timeout} if timeout else {}),
-        )
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
-        ]
-        raise BrochureError("invalid row", problems) from exc
-    except TypeError as exc:
-        raise BrochureError(f"invalid row: {exc}") from exc
-    selection = select(
-        catalog,
-        request.cities or tuple(s.city for s in request.itinerary),
-        request.topics,
-        all_topics=request.all_topics,
-        all_cities=request.all_cities,
+    request = make_request(
+        **fields, data_dir=catalog.root if data_dir else None, strict=strict, timeout=timeout
     )
+    selection = select_for(catalog, request)
     if output is None:
         who = _slug(request.traveller or f"pack-{number}")
         ids = [c.id for c in selection.cities]

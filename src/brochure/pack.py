@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from ._version import __version__
 from .booklet import impose
 from .brand import BrandKit, load_brand
-from .catalog import Catalog, Selection, iter_sourced, load_catalog, select
+from .catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
 from .charts import Palette
 from .context import build_context
 from .errors import BrochureError, RenderError
@@ -98,13 +98,7 @@ def prepare(request: PackRequest) -> PreparedPack:
     """Load content and brand, select, and fill the templates for `request`."""
     data_dir = (request.data_dir or builtin_data()).resolve()
     catalog = load_catalog(data_dir)
-    selection = select(
-        catalog,
-        request.cities or tuple(stop.city for stop in request.itinerary),
-        request.topics,
-        all_cities=request.all_cities,
-        all_topics=request.all_topics,
-    )
+    selection = select_for(catalog, request)
     kit = load_kit(request)
     paper = request.paper or kit.settings.paper or (Paper.a5 if request.booklet else Paper.a4)
     request = request.model_copy(

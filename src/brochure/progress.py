@@ -17,11 +17,10 @@ def progress_listener(total: int) -> Iterator[Listener]:
         def plain(outcome: Outcome, done: int, count: int) -> None:
             detail = f" ({outcome.seconds:.1f} s)" if outcome.status == "built" else ""
             reason = f": {outcome.reason}" if outcome.status == "failed" else ""
-            print(
-                f"[{done}/{count}] {outcome.status} {outcome.output}{detail}{reason}",
-                file=sys.stderr,
-                flush=True,
+            sys.stderr.write(
+                f"[{done}/{count}] {outcome.status} {outcome.output}{detail}{reason}\n"
             )
+            sys.stderr.flush()
 
         yield plain
         return

@@ -175,6 +175,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
     return {
         "pack": {
             "title": title,
+            "short_title": title if len(title) <= 48 else f"Business briefing: {len(names)} cities",
             "traveller": request.traveller,
             "trip_start": request.trip_start,
             "trip_end": request.trip_end,

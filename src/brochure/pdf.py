@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.error import HTTPError
 
 from weasyprint import HTML, Attachment
 from weasyprint.images import RasterImage
@@ -85,8 +86,17 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         """Serve data: URLs, allowed local files and allowed hosts; refuse the rest."""
-        if self.policy.allows_data_url(url) or self.policy.allows_remote(url):
+        if self.policy.allows_data_url(url):
             return super().fetch(url, headers)
+        if self.policy.allows_remote(url):
+            try:
+                return super().fetch(url, headers)
+            except HTTPError as exc:  # redirects land here too: they are not followed
+                exc.close()
+                raise ResourceError(
+                    f"could not fetch {url!r}: the server answered {exc.code} {exc.reason} "
+                    "(redirects are not followed)"
+                ) from None
         resource = self.policy.open(url)
         return URLFetcherResponse(
             resource.path.as_uri(),

@@ -168,6 +168,7 @@ class _Checker:
         self.root = root
         self.problems: list[str] = []
         self.warnings: list[str] = []
+        self.unavailable: set[str] = set()  # fonts that would need the network
 
     def problem(self, loc: Loc, message: str) -> None:
         self.problems.append(f"{self.doc.where(loc)}: {'.'.join(map(str, loc))}: {message}")
@@ -192,11 +193,9 @@ class _Checker:
         text = str(value)
         rgba = tinycss2.color3.parse_color(text)
         if isinstance(rgba, tinycss2.color3.RGBA):
-            if rgba.alpha >= 1:
-                return "#{:02x}{:02x}{:02x}".format(
-                    *(round(c * 255) for c in (rgba.red, rgba.green, rgba.blue))
-                )
             r, g, b = (round(c * 255) for c in (rgba.red, rgba.green, rgba.blue))
+            if rgba.alpha >= 1:
+                return f"#{r:02x}{g:02x}{b:02x}"
             return f"rgba({r}, {g}, {b}, {rgba.alpha:.3f})"
         parsed = tinycss2.color4.parse_color(text)
         if parsed is not None and not isinstance(parsed, str):
@@ -284,11 +283,8 @@ class _Checker:
 
     # -- fonts ---------------------------------------------------------------------
 
-    unavailable: set[str]
-
     def font_faces(self, brand: Any) -> list[str]:
         """@font-face rules for `source: file` fonts; note the ones that need a network."""
-        self.unavailable = set()
         typo = brand.typography
         faces: list[str] = []
         for i, font in enumerate(getattr(typo, "fonts", None) or []):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .catalog import Catalog, Selection, iter_sourced, select
+from .errors import BrochureError
 from .models import (
     Airport,
     City,
@@ -144,9 +146,23 @@ def city_view(catalog: Catalog, city: City) -> CityView:
     return CityView(city, region, essentials, min(dates), max(dates))
 
 
+def build_date_today() -> dt.date:
+    """Today, or the date in SOURCE_DATE_EPOCH when it is set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+        except (ValueError, OverflowError, OSError) as exc:
+            raise BrochureError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970"
+            ) from exc
+    return dt.date.today()
+
+
 def build_context(catalog: Catalog, selection: Selection, request: PackRequest) -> dict[str, Any]:
     """Everything the templates may use for one pack."""
-    build_date = request.build_date or dt.date.today()  # pack.prepare fills it in
+    build_date = request.build_date or build_date_today()
+    paper = Paper(request.paper or Paper.a4)
     cities = [city_view(catalog, c) for c in selection.cities]
     chosen = {c.id for c in selection.cities}
     topics = [
@@ -180,8 +196,8 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
             "trip_start": request.trip_start,
             "trip_end": request.trip_end,
             "build_date": build_date,
-            "paper": Paper(request.paper or Paper.a4).value,
-            "compact": Paper(request.paper or Paper.a4).compact,
+            "paper": paper.value,
+            "compact": paper.compact,
             "profile": request.profile.value,
             "bleed_mm": f"{request.bleed:g}"
             if request.profile is Profile.print and not request.booklet and request.bleed

@@ -51,7 +51,7 @@ def write_atomic(target: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         tmp.chmod(0o644)
         tmp.replace(target)
-    except BaseException as exc:
+    except BaseException as exc:  # Ctrl-C and full disks too: never leave a partial file
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"{target}: could not write ({exc.strerror})") from exc

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from .booklet import impose
 from .brand import BrandKit, load_brand
 from .catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
 from .charts import Palette
-from .context import build_context
+from .context import build_context, build_date_today
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
 from .limits import Limits, bounded
@@ -57,19 +56,6 @@ class PreparedPack:
     policy: ResourcePolicy
 
 
-def build_date_today() -> dt.date:
-    """Today, or the date in SOURCE_DATE_EPOCH when it is set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-        except (ValueError, OverflowError, OSError) as exc:
-            raise BrochureError(
-                f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970"
-            ) from exc
-    return dt.date.today()
-
-
 def make_request(**options: Any) -> PackRequest:
     """Validate keyword options into a PackRequest; raise BrochureError on bad values."""
     clean = {k: v for k, v in options.items() if v is not None}
@@ -94,23 +80,24 @@ def load_kit(request: PackRequest) -> BrandKit:
     return load_brand(request.brand, strict=request.strict)
 
 
-def prepare(request: PackRequest) -> PreparedPack:
-    """Load content and brand, select, and fill the templates for `request`."""
+def prepare(
+    request: PackRequest, *, catalog: Catalog | None = None, kit: BrandKit | None = None
+) -> PreparedPack:
+    """Load content and brand (unless given, already loaded), select, fill the templates."""
     data_dir = (request.data_dir or builtin_data()).resolve()
-    catalog = load_catalog(data_dir)
+    catalog = catalog or load_catalog(data_dir)
     selection = select_for(catalog, request)
-    kit = load_kit(request)
+    kit = kit or load_kit(request)
     paper = request.paper or kit.settings.paper or (Paper.a5 if request.booklet else Paper.a4)
     request = request.model_copy(
         update={"build_date": request.build_date or build_date_today(), "paper": paper}
     )
+    sheets = stylesheets()
     context = build_context(catalog, selection, request)
-    context["stylesheets"] = [p.resolve().as_uri() for p in stylesheets()]
+    context["stylesheets"] = [p.resolve().as_uri() for p in sheets]
     context["paper_size"] = paper.css
     context["brand"] = brand_context(kit)
-    palette = Palette.from_css(
-        "".join(p.read_text(encoding="utf-8") for p in stylesheets()) + kit.css
-    )
+    palette = Palette.from_css("".join(p.read_text(encoding="utf-8") for p in sheets) + kit.css)
     context["visuals"] = build_visuals(selection, palette, paper.compact)
     with bounded(Limits(seconds=request.timeout)):  # templates are code: bound them too
         html = render_html(context, kit.template_dirs)
@@ -321,7 +308,8 @@ def check_project(
     problems.extend(check_templates(kit.template_dirs if kit else ()))
     if catalog is not None and not problems:
         try:  # fill every template with every city and topic: catches undefined names
-            prepare(PackRequest(all_cities=True, data_dir=catalog.root, brand=brand))
+            request = PackRequest(all_cities=True, data_dir=catalog.root, brand=brand)
+            prepare(request, catalog=catalog, kit=kit)
         except BrochureError as exc:
             problems.extend(exc.problems or [str(exc)])
     if problems or catalog is None:

@@ -21,10 +21,9 @@ from .limits import Limits, bounded
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
-_UNDEFINED_ANCHOR = "Content discarded: target points to undefined anchor"
-_BENIGN = ("Using fontTools instead of HarfBuzz-Subset", "No anchor #", _UNDEFINED_ANCHOR)
-#: Errors WeasyPrint logs that preflight reports in its own words (see preflight.py).
-_PREFLIGHT = ("No anchor #", _UNDEFINED_ANCHOR)
+_BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
+#: Messages (some logged as errors) that preflight reports in its own words (preflight.py).
+_PREFLIGHT = ("No anchor #", "Content discarded: target points to undefined anchor")
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,6 @@ def _collect_logs() -> Iterator[_Collector]:
 #: What WeasyPrint raises when hostile or broken input defeats its layout code.
 _LAYOUT_FAILURES = (
     ArithmeticError,
-    RecursionError,
     ValueError,
     TypeError,
     LookupError,
@@ -192,7 +190,8 @@ def render_pdf(
         dict.fromkeys(
             message
             for r in logs.records
-            if r.levelno < logging.ERROR and not (message := r.getMessage()).startswith(_BENIGN)
+            if r.levelno < logging.ERROR
+            and not (message := r.getMessage()).startswith(_BENIGN + _PREFLIGHT)
         )
     )
     assert isinstance(pdf, bytes)
@@ -210,11 +209,8 @@ def _raster_images(document: Any) -> tuple[PlacedImage, ...]:
         for box in page._page_box.descendants():
             image = getattr(box, "replacement", None)
             if isinstance(image, RasterImage) and box.width and box.height:
-                found.append(
-                    PlacedImage(
-                        str(getattr(box, "element", None) is not None and box.element.get("src")),
-                        (image.width, image.height),
-                        (box.width / 96, box.height / 96),
-                    )
-                )
+                element = getattr(box, "element", None)
+                src = element.get("src", "an image") if element is not None else "an image"
+                pixels = (image.width, image.height)
+                found.append(PlacedImage(src, pixels, (box.width / 96, box.height / 96)))
     return tuple(found)

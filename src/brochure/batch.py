@@ -276,9 +276,11 @@ def _run_locally(todo: list[tuple[Job, str]], workers: int, finish: Finisher) ->
     except BaseException:
         # Ctrl-C or a failed write: stop the workers now and keep what is finished.
         processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        # Wait for the pool's manager thread, or it races the interpreter's exit and
+        # prints a traceback about a closed pipe.
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 

@@ -159,6 +159,10 @@ def build_date_today() -> dt.date:
     return dt.date.today()
 
 
+#: A default title names the cities up to this many, then counts them.
+MAX_TITLE_CITIES = 8
+
+
 def build_context(catalog: Catalog, selection: Selection, request: PackRequest) -> dict[str, Any]:
     """Everything the templates may use for one pack."""
     build_date = request.build_date or build_date_today()
@@ -172,7 +176,8 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         for t in selection.topics
     ]
     names = [c.name for c in selection.cities]
-    title = request.title or f"Business briefing: {_join(names)}"
+    listed = _join(names) if len(names) <= MAX_TITLE_CITIES else f"{len(names)} cities"
+    title = request.title or f"Business briefing: {listed}"
 
     rows = _rows(catalog.country.name, _labelled(iter_sourced(catalog.country)))
     for view in cities:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pypdfium2 as pdfium
+from PIL import Image
 
 MM = 72 / 25.4
 
@@ -108,3 +110,95 @@ def fonts_of_word(path: Path, word: str) -> set[str]:
                 if w["text"] == word:
                     found.add(w["fontname"].split("+")[-1])
     return found
+
+
+@dataclass(frozen=True)
+class Link:
+    """An internal link: the 1-based page it is on, its anchor, and the page and point it opens."""
+
+    page: int
+    anchor: str
+    target_page: int
+    x: float
+    y: float
+
+
+def internal_links(path: Path) -> list[Link]:
+    """Every internal link annotation, resolved through the named destinations."""
+    with pikepdf.open(path) as pdf:
+        names = pdf.Root.get("/Names")
+        dests = dict(pikepdf.NameTree(names.Dests).items()) if names and "/Dests" in names else {}
+        index = {page.obj.objgen: i + 1 for i, page in enumerate(pdf.pages)}
+        found = []
+        for number, page in enumerate(pdf.pages, start=1):
+            for annot in page.obj.get("/Annots", []):
+                if "/Dest" not in annot:
+                    continue
+                dest = dests[str(annot.Dest)]
+                found.append(
+                    Link(
+                        number,
+                        str(annot.Dest),
+                        index[dest[0].objgen],
+                        round(float(dest[2]), 2),
+                        round(float(dest[3]), 2),
+                    )
+                )
+        return found
+
+
+def structure_problems(path: Path) -> list[str]:
+    """What is inconsistent in a tagged PDF's structure tree and its parent tree."""
+    problems = []
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root.StructTreeRoot
+        nums = list(root.ParentTree.Nums)
+        tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        pages = {page.obj.objgen for page in pdf.pages}
+        for number, page in enumerate(pdf.pages, start=1):
+            content = page.obj.Contents
+            streams = list(content) if isinstance(content, pikepdf.Array) else [content]
+            data = b"".join(s.read_bytes() for s in streams)
+            mcids = set(re.findall(rb"/MCID (\d+)", data))
+            mapped = tree.get(int(page.obj.get("/StructParents", -1)))
+            if mapped is None or len(mapped) != len(mcids):
+                problems.append(f"page {number}: {len(mcids)} marked contents, parent tree differs")
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot and int(annot.StructParent) not in tree:
+                    problems.append(f"page {number}: an annotation is not in the parent tree")
+        stack = [root.K[0]]
+        while stack:
+            element = stack.pop()
+            on = element.get("/Pg")
+            if on is not None and on.objgen not in pages:
+                problems.append(f"{element.S} is on a page the document does not have")
+            for kid in element.get("/K", []):
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+                    if kid.P.objgen != element.objgen:
+                        problems.append(f"{kid.S} does not name its parent")
+                    stack.append(kid)
+    return problems
+
+
+def structure_size(path: Path) -> int:
+    """How many structure elements a tagged PDF's tree holds."""
+    with pikepdf.open(path) as pdf:
+        count, stack = 0, [pdf.Root.StructTreeRoot.K[0]]
+        while stack:
+            element = stack.pop()
+            count += 1
+            stack += [
+                k
+                for k in element.get("/K", [])
+                if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/StructElem"
+            ]
+        return count
+
+
+def page_pictures(path: Path, scale: float = 0.5) -> list[Image.Image]:
+    """Every page rendered to a greyscale picture (pypdfium2)."""
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return [pdf[i].render(scale=scale).to_pil().convert("L") for i in range(len(pdf))]
+    finally:
+        pdf.close()

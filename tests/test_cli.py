@@ -131,7 +131,7 @@ def test_build_matches_names_loosely_and_writes_pdf(tmp_path: Path) -> None:
         str(out),
     )
     assert code == 0, err
-    assert stdout.startswith(f"wrote {out} (1 cities, 1 topics,")
+    assert stdout.startswith(f"wrote {out} (1 city, 1 topic,")
     titles = [b.title for b in outline(out)]
     assert "Hong Kong 香港" in titles
     assert "Investment opportunities" in titles

@@ -15,7 +15,7 @@ from . import __version__
 from .catalog import Catalog, load_catalog
 from .context import city_view
 from .errors import BrochureError
-from .models import OutputFormat, PackRequest, Paper, Profile
+from .models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .pack import build_pack, check_project, make_request, watched_paths
 from .resources import builtin_data
 from .scaffold import new_kit
@@ -59,6 +59,11 @@ def _run(action: Callable[[], object]) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """`1 city`, `2 cities`."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
@@ -137,6 +142,12 @@ def main() -> None:
     help="pdf, or html to debug templates [default: pdf].",
 )
 @click.option(
+    "--layout",
+    type=click.Choice([layout.value for layout in Layout]),
+    default=None,
+    help="auto: long packs part by part, so memory stays flat [default]; whole; parts.",
+)
+@click.option(
     "--watch", is_flag=True, help="Rebuild when content, templates, styles or brand change."
 )
 def build(
@@ -185,9 +196,12 @@ def build(
                 err=True,
             )
         pages = f", {result.pages} pages" if result.pages else ""
-        click.echo(
-            f"wrote {result.path} ({len(result.cities)} cities, {len(result.topics)} topics{pages})"
+        if result.parts > 1:
+            pages += f" laid out in {result.parts} parts"
+        what = (
+            f"{_count(len(result.cities), 'city', 'cities')}, {_count(len(result.topics), 'topic')}"
         )
+        click.echo(f"wrote {result.path} ({what}{pages})")
 
     if not watch:
         _run(action)

@@ -241,6 +241,14 @@ class Profile(StrEnum):
     archive = "archive"
 
 
+class Layout(StrEnum):
+    """How a pack is laid out: in one piece, or part by part so memory stays flat."""
+
+    auto = "auto"  # in parts when the pack is long (see parts.WHOLE_MAX_WEIGHT)
+    whole = "whole"
+    parts = "parts"
+
+
 class OutputFormat(StrEnum):
     """What `build_pack` writes."""
 
@@ -289,6 +297,7 @@ class PackRequest(Model):
     timeout: Annotated[float, Field(gt=0, le=3600)] = 120
     output: Path | None = None
     format: OutputFormat = OutputFormat.pdf
+    layout: Layout = Layout.auto
 
     @model_validator(mode="after")
     def _trip_in_order(self) -> PackRequest:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from . import parts
 from ._version import __version__
 from .booklet import impose
 from .brand import BrandKit, load_brand
@@ -20,15 +21,16 @@ from .context import build_context, build_date_today
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
 from .limits import Limits, bounded
-from .models import OutputFormat, PackRequest, Paper, Profile
+from .models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
+from .parts import PART_MARKER, split_pack, weight
 from .preflight import broken_links, empty_chapters, low_resolution
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .templating import check_templates, render_html
 from .visuals import build_visuals
 
 if TYPE_CHECKING:
-    from .pdf import RenderOptions
+    from .pdf import Rendered, RenderOptions
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class BuildResult:
     cities: tuple[str, ...]
     topics: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    parts: int = 1  # documents the PDF was laid out in: 1 is whole (see parts.py)
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class RenderedPack:
     cities: tuple[str, ...]
     topics: tuple[str, ...]
     warnings: tuple[str, ...]
+    parts: int = 1
 
 
 def render_pack(prepared: PreparedPack) -> RenderedPack:
@@ -166,11 +170,7 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         html = prepared.html.encode("utf-8")
         return RenderedPack(html, None, cities, topics, prepared.kit.warnings)
 
-    from .pdf import render_pdf  # WeasyPrint is slow to import: only when rendering
-
-    rendered = render_pdf(
-        prepared.html, prepared.base_url, prepared.policy, render_options(prepared)
-    )
+    rendered = render_document(prepared)
     problems = [
         *rendered.warnings,
         *broken_links(rendered.anchors, rendered.internal_links),
@@ -186,7 +186,26 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         )
     pdf = impose(rendered.pdf) if request.booklet else rendered.pdf
     warnings = (*prepared.kit.warnings, *problems)
-    return RenderedPack(pdf, rendered.pages, cities, topics, warnings)
+    return RenderedPack(pdf, rendered.pages, cities, topics, warnings, rendered.parts)
+
+
+def render_document(prepared: PreparedPack) -> Rendered:
+    """The pack's PDF, laid out whole or in parts (see parts.py) as the request says."""
+    from .partwise import render_in_parts  # WeasyPrint is slow to import: only when rendering
+    from .pdf import render_pdf
+
+    layout = prepared.request.layout
+    long = layout is Layout.parts or weight(prepared.html) > parts.WHOLE_MAX_WEIGHT
+    split = split_pack(prepared.html) if long and layout is not Layout.whole else None
+    if layout is Layout.parts and split is None:
+        raise RenderError(
+            "this pack cannot be laid out in parts: its templates have no part markers "
+            f"({PART_MARKER}) or a part does not close the elements it opens"
+        )
+    options = render_options(prepared)
+    if split is not None:
+        return render_in_parts(split, prepared.base_url, prepared.policy, options)
+    return render_pdf(prepared.html, prepared.base_url, prepared.policy, options)
 
 
 def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:
@@ -204,7 +223,13 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
     done = render_pack(prepared)
     write_atomic(target, done.body)
     return BuildResult(
-        target, prepared.request.format, done.pages, done.cities, done.topics, done.warnings
+        target,
+        prepared.request.format,
+        done.pages,
+        done.cities,
+        done.topics,
+        done.warnings,
+        done.parts,
     )
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from urllib.error import HTTPError
 
 from weasyprint import HTML, Attachment
+from weasyprint.document import Document
 from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -18,6 +20,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .errors import BrochureError, RenderError, ResourceError
 from .fetcher import ResourcePolicy
 from .limits import Limits, bounded
+from .parts import PageFacts
+from .stitch import Outline
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
@@ -36,6 +40,7 @@ class Rendered:
     anchors: frozenset[str] = frozenset()
     internal_links: tuple[str, ...] = ()
     images: tuple[PlacedImage, ...] = ()
+    parts: int = 1  # how many documents the pack was laid out in (see partwise.py)
 
 
 @dataclass(frozen=True)
@@ -141,28 +146,12 @@ _LAYOUT_FAILURES = (
 )
 
 
-def render_pdf(
-    html: str, base_url: str, policy: ResourcePolicy, options: RenderOptions | None = None
-) -> Rendered:
-    """Lay out `html` and return the PDF; any error WeasyPrint logs is fatal."""
-    options = options or RenderOptions()
-    attachments = [
-        Attachment(
-            string=a.body,
-            name=a.name,
-            description=a.description,
-            created=options.created,
-            modified=options.created,
-            relationship="Source",
-        )
-        for a in options.attachments
-    ]
-    with _collect_logs() as logs, bounded(options.limits):
+@contextmanager
+def _guarded(policy: ResourcePolicy, limits: Limits) -> Iterator[_Collector]:
+    """Collect WeasyPrint's logs and bound the render; turn its failures into ours."""
+    with _collect_logs() as logs, bounded(limits):
         try:
-            document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(policy)).render(
-                font_config=FontConfiguration(), pdf_variant=options.variant
-            )
-            pdf = document.write_pdf(pdf_variant=options.variant, attachments=attachments)
+            yield logs
         except FatalURLFetchingError as exc:
             cause = exc.__cause__
             if isinstance(cause, BrochureError):
@@ -177,6 +166,10 @@ def render_pdf(
                 f"WeasyPrint could not lay out the document ({type(exc).__name__}: {exc}); "
                 "look for extreme values in the stylesheets, such as a huge font-size"
             ) from exc
+
+
+def _warnings(logs: _Collector, policy: ResourcePolicy) -> tuple[str, ...]:
+    """What WeasyPrint said, as warnings; raise if it reported an error or a refusal."""
     if policy.refusals:  # refusals WeasyPrint swallowed, e.g. inside an SVG image
         raise ResourceError(policy.refusals[0], policy.refusals[1:])
     errors = [
@@ -186,7 +179,7 @@ def render_pdf(
     ]
     if errors:
         raise RenderError("WeasyPrint reported errors while rendering", errors)
-    warnings = tuple(
+    return tuple(
         dict.fromkeys(
             message
             for r in logs.records
@@ -194,18 +187,48 @@ def render_pdf(
             and not (message := r.getMessage()).startswith(_BENIGN + _PREFLIGHT)
         )
     )
+
+
+def _attachments(options: RenderOptions) -> list[Attachment]:
+    return [
+        Attachment(
+            string=a.body,
+            name=a.name,
+            description=a.description,
+            created=options.created,
+            modified=options.created,
+            relationship="Source",
+        )
+        for a in options.attachments
+    ]
+
+
+def _internal_links(pages: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(target for page in pages for kind, target, *_ in page.links if kind == "internal")
+
+
+def render_pdf(
+    html: str, base_url: str, policy: ResourcePolicy, options: RenderOptions | None = None
+) -> Rendered:
+    """Lay out `html` as one document and return the PDF; any error WeasyPrint logs is fatal."""
+    options = options or RenderOptions()
+    with _guarded(policy, options.limits) as logs:
+        document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(policy)).render(
+            font_config=FontConfiguration(), pdf_variant=options.variant
+        )
+        pdf = document.write_pdf(pdf_variant=options.variant, attachments=_attachments(options))
+    warnings = _warnings(logs, policy)
     assert isinstance(pdf, bytes)
-    anchors = frozenset(name for page in document.pages for name in page.anchors)
-    links = tuple(
-        target for page in document.pages for kind, target, *_ in page.links if kind == "internal"
-    )
-    return Rendered(pdf, len(document.pages), warnings, anchors, links, _raster_images(document))
+    pages = document.pages
+    anchors = frozenset(name for page in pages for name in page.anchors)
+    images = _raster_images(pages)
+    return Rendered(pdf, len(pages), warnings, anchors, _internal_links(pages), images)
 
 
-def _raster_images(document: Any) -> tuple[PlacedImage, ...]:
+def _raster_images(pages: Sequence[Any]) -> tuple[PlacedImage, ...]:
     """Every raster image in the laid-out pages, with its printed size (CSS px are 1/96 in)."""
     found = []
-    for page in document.pages:
+    for page in pages:
         for box in page._page_box.descendants():
             image = getattr(box, "replacement", None)
             if isinstance(image, RasterImage) and box.width and box.height:
@@ -214,3 +237,108 @@ def _raster_images(document: Any) -> tuple[PlacedImage, ...]:
                 pixels = (image.width, image.height)
                 found.append(PlacedImage(src, pixels, (box.width / 96, box.height / 96)))
     return tuple(found)
+
+
+# Laying out one pack as several documents (see parts.py and longpack.py) -----------------
+
+
+@dataclass(frozen=True)
+class LaidPage:
+    """What brochure keeps of one laid-out page once its document is gone."""
+
+    facts: PageFacts
+    anchors: tuple[str, ...]
+    links: tuple[str, ...]
+    bookmarks: tuple[tuple[int, str, tuple[float, float], str], ...]
+    height: float
+
+
+class LaidOut:
+    """A laid-out document: its pages' facts now, its PDF on request."""
+
+    def __init__(self, document: Any, variant: str | None) -> None:
+        self._document = document
+        self._variant = variant
+        self.pages = tuple(_laid_page(page) for page in document.pages)
+
+    def images(self, keep: range) -> tuple[PlacedImage, ...]:
+        """The raster images on the pages in `keep`."""
+        return _raster_images([self._document.pages[i] for i in keep])
+
+    def write(self, attachments: Sequence[Attachment] = ()) -> bytes:
+        """The PDF of every page; the laid-out pages are let go afterwards."""
+        pdf = self._document.write_pdf(pdf_variant=self._variant, attachments=list(attachments))
+        self._document = None
+        assert isinstance(pdf, bytes)
+        return pdf
+
+
+class LayoutSession:
+    """Lays out the documents of one pack: one font set-up, one log, one time limit."""
+
+    def __init__(self, base_url: str, policy: ResourcePolicy, options: RenderOptions) -> None:
+        self.base_url = base_url
+        self.policy = policy
+        self.options = options
+        self._fonts = FontConfiguration()
+        self._guard: Any = None
+        self._logs: _Collector | None = None
+
+    def __enter__(self) -> LayoutSession:
+        self._guard = _guarded(self.policy, self.options.limits)
+        self._logs = self._guard.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        guard, self._guard = self._guard, None
+        result: bool | None = guard.__exit__(*exc)
+        return result
+
+    def layout(self, html: str, *, tagged: bool = True) -> LaidOut:
+        """Lay out one document; `tagged=False` leaves out the PDF variant (and its tags)."""
+        variant = self.options.variant if tagged else None
+        document = HTML(
+            string=html, base_url=self.base_url, url_fetcher=SafeFetcher(self.policy)
+        ).render(font_config=self._fonts, pdf_variant=variant)
+        return LaidOut(document, variant)
+
+    def attachments(self) -> list[Attachment]:
+        """The files to embed in the finished PDF."""
+        return _attachments(self.options)
+
+    def warnings(self) -> tuple[str, ...]:
+        """What WeasyPrint said so far; raise if it reported an error or a refusal."""
+        assert self._logs is not None
+        return _warnings(self._logs, self.policy)
+
+
+def _laid_page(page: Any) -> LaidPage:
+    box = page._page_box
+    kind = box.page_type
+    strings = tuple(
+        (name, text)
+        for child in box.descendants()
+        if child.string_set and child.string_set != "none"
+        for name, text in child.string_set
+    )
+    return LaidPage(
+        PageFacts(kind.name, kind.side, kind.blank, strings),
+        tuple(page.anchors),
+        tuple(target for kind_, target, *_ in page.links if kind_ == "internal"),
+        tuple(page.bookmarks),
+        page.height,
+    )
+
+
+def outline(pages: Sequence[LaidPage]) -> tuple[Outline, ...]:
+    """The bookmark tree of pages laid out in several documents, as WeasyPrint builds it."""
+    stand_ins = SimpleNamespace(
+        pages=[SimpleNamespace(bookmarks=p.bookmarks, height=p.height) for p in pages]
+    )
+    tree = Document.make_bookmark_tree(stand_ins, 0.75, transform_pages=True)
+
+    def convert(node: Any) -> Outline:
+        title, (page, x, y), children, state = node
+        return Outline(title, page, x, y, state == "closed", tuple(convert(c) for c in children))
+
+    return tuple(convert(node) for node in tree)

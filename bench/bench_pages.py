@@ -1,0 +1,102 @@
+"""Long packs: time and peak memory per page from 10 to about 300 pages, measured in one run.
+
+Each pack is built in a fresh process (peak memory is the process's), twice: as brochure
+lays it out by default (`--layout auto`: part by part once it is long) and in one piece
+(`--layout whole`). The content is the bundled content with each city repeated, so that
+cities, map, charts, cards and sources all grow together.
+
+Prints, for each size: pages, seconds per page, peak MB, the limit (150 MB + 1 MB a page),
+and the ratios auto/whole for time and memory; then how time and memory per page change
+from the shortest to the longest pack.
+
+Run: .venv/bin/python bench/bench_pages.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from brochure.resources import builtin_data
+
+_PROBE = """
+import json, resource, sys, time
+from pathlib import Path
+import brochure
+data, out, layout, many = sys.argv[1:5]
+options = dict(all_cities=True, topics=["regions"]) if many == "1" else dict(
+    cities=["ningbo"], topics=["regions"])
+if data != "-":
+    options["data_dir"] = Path(data)
+start = time.perf_counter()
+result = brochure.build_pack(**options, output=Path(out), layout=layout, timeout=3600)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"pages": result.pages, "seconds": seconds, "peak": peak, "parts": result.parts}))
+"""
+
+
+def scaled_content(folder: Path, copies: int) -> Path:
+    """The bundled content with each city repeated `copies` times under new ids."""
+    data = folder / f"data-{copies}"
+    shutil.copytree(builtin_data(), data)
+    cities = data / "cities"
+    for source in sorted(cities.glob("*.yml")):
+        text = source.read_text()
+        for n in range(1, copies):
+            new_id = f"{source.stem}-{n}"
+            (cities / f"{new_id}.yml").write_text(
+                text.replace(f"id: {source.stem}\n", f"id: {new_id}\n", 1)
+            )
+    return data
+
+
+def measure(data: str, out: Path, layout: str, many: bool) -> dict[str, float]:
+    """One build in a fresh process: pages, seconds, peak MB, parts."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, data, str(out), layout, "1" if many else "0"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    row: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
+
+
+def main() -> None:
+    """Build each size in both layouts and print the figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="three sizes instead of five")
+    quick = parser.parse_args().quick
+    sizes = [0, 1, 4] if quick else [0, 1, 4, 8, 12]  # 0: one city; n: every city n times
+    print(
+        "pages  parts  s/page  peak MB  limit MB  | whole: s/page  peak MB | auto/whole time  mem"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for copies in sizes:
+            data = str(scaled_content(folder, copies)) if copies > 1 else "-"
+            auto = measure(data, folder / f"auto-{copies}.pdf", "auto", copies > 0)
+            whole = measure(data, folder / f"whole-{copies}.pdf", "whole", copies > 0)
+            pages = auto["pages"]
+            limit = 150 + pages
+            rows.append((pages, auto["seconds"] / pages, auto["peak"] / pages))
+            print(
+                f"{pages:5.0f}  {auto['parts']:5.0f}  {auto['seconds'] / pages:6.3f}  "
+                f"{auto['peak']:7.0f}  {limit:8.0f}{' ok' if auto['peak'] <= limit else ' OVER'}"
+                f" | {whole['seconds'] / pages:13.3f}  {whole['peak']:7.0f} | "
+                f"{auto['seconds'] / whole['seconds']:16.2f} {auto['peak'] / whole['peak']:4.2f}",
+                flush=True,
+            )
+    (p0, t0, _), (p1, t1, _) = rows[0], rows[-1]
+    print(f"from {p0:.0f} to {p1:.0f} pages: seconds per page x{t1 / t0:.2f}")
+
+
+if __name__ == "__main__":
+    main()

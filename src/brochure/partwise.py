@@ -1,0 +1,131 @@
+"""Rendering a long pack part by part, so that memory stays flat as packs grow (see parts.py).
+
+Every page is laid out once, except the front (cover and contents: two to four pages),
+which is laid out twice. Peak memory is that of the largest part, not of the whole pack.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+
+from . import parts as _parts
+from .errors import RenderError
+from .fetcher import ResourcePolicy
+from .parts import (
+    END_PAGE,
+    OTHER_SIDE,
+    STUB_PAGE,
+    Segment,
+    SplitPack,
+    chrome_document,
+    external_targets,
+    front_document,
+    group_chapters,
+    part_document,
+)
+from .pdf import LaidOut, LaidPage, LayoutSession, PlacedImage, Rendered, RenderOptions, outline
+from .stitch import PartPdf, stitch
+
+
+def _kept(laid: LaidOut, start: int, last: bool) -> range:
+    """The pack's own pages of a document: after its lead page, before its end and stubs."""
+    pages = laid.pages
+    end = next(
+        (
+            i
+            for i in range(start, len(pages))
+            if pages[i].facts.name.startswith((STUB_PAGE, END_PAGE))
+        ),
+        len(pages),
+    )
+    while last and end > start and pages[end - 1].facts.blank:
+        end -= 1  # the whole pack would not end on a blank page
+    return range(start, end)
+
+
+def render_in_parts(
+    split: SplitPack, base_url: str, policy: ResourcePolicy, options: RenderOptions
+) -> Rendered:
+    """Lay out the front, then each part, then the front again and the chrome; stitch them."""
+    groups = group_chapters(split.chapters, _parts.PART_MAX_WEIGHT)  # read now: tests lower it
+    with LayoutSession(base_url, policy, options) as session:
+        draft = session.layout(front_document(split, {}))
+        front_length = len(_kept(draft, 0, last=False))
+        first_side = draft.pages[0].facts.side
+        for _attempt in range(2):
+            known = {a: i + 1 for i, p in enumerate(draft.pages[:front_length]) for a in p.anchors}
+            parts, pages, images = _lay_out_parts(
+                session, split, groups, front_length, first_side, known
+            )
+            front = session.layout(
+                front_document(split, external_targets(split, [split.front], known))
+            )
+            keep = _kept(front, 0, last=False)
+            if len(keep) == front_length:
+                break
+            # The real page numbers changed how the contents break: lay out again.
+            draft, front_length = front, len(keep)
+        else:
+            raise RenderError(
+                "the contents pages changed length once page numbers were known; "
+                "render this pack whole (--layout whole)"
+            )
+        front_pages = [front.pages[i] for i in keep]
+        images = front.images(keep) + images
+        front_pdf = PartPdf(front.write(session.attachments()), keep)
+        del front, draft
+        pages = front_pages + pages
+        chrome = session.layout(chrome_document(split, [p.facts for p in pages]), tagged=False)
+        _check_chrome(chrome, pages)
+        chrome_pdf = chrome.write()
+        del chrome
+        gc.collect()
+        warnings = session.warnings()
+    pdf = stitch(front_pdf, parts, chrome_pdf, outline(pages))
+    anchors = frozenset(a for p in pages for a in p.anchors)
+    links = tuple(link for p in pages for link in p.links)
+    return Rendered(pdf, len(pages), warnings, anchors, links, images, parts=len(parts) + 1)
+
+
+def _lay_out_parts(
+    session: LayoutSession,
+    split: SplitPack,
+    groups: Sequence[Sequence[Segment]],
+    front_length: int,
+    first_side: str,
+    known: dict[str, int],
+) -> tuple[list[PartPdf], list[LaidPage], tuple[PlacedImage, ...]]:
+    """Each group of chapters in its own document, in order; `known` learns their anchors."""
+    parts: list[PartPdf] = []
+    pages: list[LaidPage] = []
+    images: tuple[PlacedImage, ...] = ()
+    next_page = front_length + 1
+    for number, group in enumerate(groups):
+        last = number == len(groups) - 1
+        side = first_side if next_page % 2 else OTHER_SIDE[first_side]
+        laid = session.layout(
+            part_document(split, group, side, external_targets(split, group, known), last)
+        )
+        keep = _kept(laid, 1, last)
+        for offset, i in enumerate(keep):
+            for anchor in laid.pages[i].anchors:
+                known.setdefault(anchor, next_page + offset)
+        pages += [laid.pages[i] for i in keep]
+        images += laid.images(keep)
+        parts.append(PartPdf(laid.write(), keep))
+        next_page += len(keep)
+        del laid
+        gc.collect()  # a part's boxes hold cycles: free them before the next part
+    return parts, pages, images
+
+
+def _check_chrome(chrome: LaidOut, pages: Sequence[LaidPage]) -> None:
+    """The chrome must have the pack's pages, each with the same name, side and blankness."""
+    got = [(p.facts.name, p.facts.side, p.facts.blank) for p in chrome.pages]
+    want = [(p.facts.name, p.facts.side, p.facts.blank) for p in pages]
+    if got != want:
+        raise RenderError(
+            "the running heads and feet could not be laid out page for page "
+            f"({len(got)} pages for {len(want)}); render this pack whole (--layout whole)"
+        )

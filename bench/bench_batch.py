@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from brochure.batch import run_batch
+from brochure.batch import Outcome, run_batch
 from brochure.manifest import plan
 
 CITIES = ["shanghai", "shenzhen", "hong-kong", "ningbo", "qingdao", "guangzhou", "tianjin"]
@@ -40,14 +40,14 @@ def manifest(folder: Path, packs: int) -> Path:
 
 def timed_batch(
     path: Path, out: Path, workers: int, force: bool = True
-) -> tuple[float, list[float]]:
-    """Wall time of one batch, and the per-pack render times the workers reported."""
+) -> tuple[float, list[Outcome]]:
+    """Wall time of one batch, and the outcomes of the packs it built."""
     jobs = plan(path, out)
     start = time.perf_counter()
     report = run_batch(jobs, out, workers=workers, force=force)
     wall = time.perf_counter() - start
     assert report.count("failed") == 0, report.to_json()
-    return wall, [o.seconds for o in report.outcomes if o.status == "built"]
+    return wall, [o for o in report.outcomes if o.status == "built"]
 
 
 def fresh_process(out: Path) -> float:
@@ -88,11 +88,17 @@ def main() -> None:
         folder = Path(tmp)
         path = manifest(folder, packs)
         one, one_each = timed_batch(path, folder / "one", 1)
-        two, _ = timed_batch(path, folder / "two", 2)
+        two, two_each = timed_batch(path, folder / "two", 2)
         print(f"1. {packs} packs: 1 worker {one:.1f} s, 2 workers {two:.1f} s")
         print(f"   speed-up {one / two:.2f}  (target >= 1.8 on 2 cores)")
+        peak = max(o.worker_peak_mb or 0 for o in two_each)
+        longest = max(o.pages or 0 for o in two_each)
+        print(
+            f"   peak memory per worker {peak:.0f} MB, packs of up to {longest} pages"
+            f" (target <= {150 + longest} MB: 150 + 1 per page)"
+        )
 
-        warm = statistics.median(one_each[1:])
+        warm = statistics.median(o.seconds for o in one_each[1:])
         cold = statistics.median(fresh_process(folder / f"cold-{i}.pdf") for i in range(3))
         print(f"2. per pack: warm worker {warm:.2f} s, fresh `brochure build` {cold:.2f} s")
         print(f"   ratio {warm / cold:.2f}  (target <= 0.7)")

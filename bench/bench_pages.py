@@ -6,10 +6,11 @@ lays it out by default (`--layout auto`: part by part once it is long) and in on
 cities, map, charts, cards and sources all grow together.
 
 Prints, for each size: pages, seconds per page, peak MB, the limit (150 MB + 1 MB a page),
-and the ratios auto/whole for time and memory; then how time and memory per page change
-from the shortest to the longest pack.
+and the ratios auto/whole for time and memory; then how time per page changes from the
+shortest to the longest pack. Times are medians of --repeat builds, alternating the two
+layouts, so that a busy moment of the machine does not land on one of them only.
 
-Run: .venv/bin/python bench/bench_pages.py [--quick]
+Run: .venv/bin/python bench/bench_pages.py [--quick] [--repeat N]   (about 15 minutes)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,9 +27,10 @@ from pathlib import Path
 from brochure.resources import builtin_data
 
 _PROBE = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import brochure
+from brochure.limits import peak_memory_mb
 data, out, layout, many = sys.argv[1:5]
 options = dict(all_cities=True, topics=["regions"]) if many == "1" else dict(
     cities=["ningbo"], topics=["regions"])
@@ -36,8 +39,9 @@ if data != "-":
 start = time.perf_counter()
 result = brochure.build_pack(**options, output=Path(out), layout=layout, timeout=3600)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"pages": result.pages, "seconds": seconds, "peak": peak, "parts": result.parts}))
+print(json.dumps(
+    {"pages": result.pages, "seconds": seconds, "peak": peak_memory_mb(), "parts": result.parts}
+))
 """
 
 
@@ -72,8 +76,9 @@ def main() -> None:
     """Build each size in both layouts and print the figures and ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="three sizes instead of five")
-    quick = parser.parse_args().quick
-    sizes = [0, 1, 4] if quick else [0, 1, 4, 8, 12]  # 0: one city; n: every city n times
+    parser.add_argument("--repeat", type=int, default=3, help="builds per size and layout")
+    args = parser.parse_args()
+    sizes = [0, 1, 4] if args.quick else [0, 1, 4, 8, 12]  # 0: one city; n: every city n times
     print(
         "pages  parts  s/page  peak MB  limit MB  | whole: s/page  peak MB | auto/whole time  mem"
     )
@@ -82,8 +87,14 @@ def main() -> None:
         folder = Path(tmp)
         for copies in sizes:
             data = str(scaled_content(folder, copies)) if copies > 1 else "-"
-            auto = measure(data, folder / f"auto-{copies}.pdf", "auto", copies > 0)
-            whole = measure(data, folder / f"whole-{copies}.pdf", "whole", copies > 0)
+            runs: dict[str, list[dict[str, float]]] = {"auto": [], "whole": []}
+            for _ in range(args.repeat):
+                for layout, done in runs.items():
+                    done.append(measure(data, folder / f"{layout}.pdf", layout, copies > 0))
+            auto, whole = (
+                {**done[0], "seconds": statistics.median(r["seconds"] for r in done)}
+                for done in runs.values()
+            )
             pages = auto["pages"]
             limit = 150 + pages
             rows.append((pages, auto["seconds"] / pages, auto["peak"] / pages))

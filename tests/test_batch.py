@@ -69,7 +69,13 @@ def test_a_csv_manifest_builds_personalised_packs(manifest: Path, tmp_path: Path
     assert "Testco" in page_texts(out / "bea.pdf")[0]  # the row's brand kit
     lines = [line for line in stderr.splitlines() if line.startswith("[")]
     assert len(lines) == 3 and all(" built " in line for line in lines)
-    assert report(out)["built"] == 3
+    data = report(out)
+    assert data["built"] == 3
+    packs = data["packs"]
+    assert isinstance(packs, list)
+    for pack in packs:  # what a travel manager sizes workers by
+        assert pack["parts"] == 1, "short packs are laid out whole"
+        assert 50 < pack["worker_peak_mb"] < 150 + pack["pages"], pack
 
 
 def test_a_yaml_manifest_with_an_itinerary_and_meetings(tmp_path: Path) -> None:

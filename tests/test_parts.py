@@ -244,15 +244,19 @@ def test_a_pack_template_without_markers_is_laid_out_whole(tmp_path: Path) -> No
     assert not (tmp_path / "parts.pdf").exists()
 
 
-def test_a_link_to_no_anchor_is_dropped_and_reported_in_parts_too(
-    tmp_path: Path, small_parts: None
-) -> None:
+def test_cross_references_across_parts(tmp_path: Path, small_parts: None) -> None:
+    """A link to no anchor is dropped and reported; a page number back to another part is right."""
     kit = _kit_with(
         tmp_path,
         "city.html",
         '{% extends "!default/city.html" %}{% block city_profile %}{{ super() }}'
         '<p><a href="#nowhere">a broken cross-reference</a>, '
+        '<a class="ref" href="#country">the country</a>, '
         '<a href="#sources">the sources</a></p>{% endblock %}',
+    )
+    (kit / "styles").mkdir()
+    (kit / "styles" / "ref.css").write_text(
+        '.ref::after { content: " (page " target-counter(attr(href), page) ")"; }'
     )
     options: dict[str, Any] = {"cities": ["ningbo", "qingdao"], "topics": ["regions"], "brand": kit}
     whole = brochure.build_pack(**options, layout="whole", output=tmp_path / "whole.pdf")
@@ -263,7 +267,10 @@ def test_a_link_to_no_anchor_is_dropped_and_reported_in_parts_too(
     links = internal_links(split.path)
     assert links == internal_links(whole.path)
     assert "nowhere" not in {link.anchor for link in links}
-    assert {link.anchor for link in links} >= {"sources"}
+    assert {link.anchor for link in links} >= {"sources", "country"}
+    texts = page_texts(split.path)
+    assert texts == page_texts(whole.path)
+    assert sum("the country (page 3)" in t.replace("\r\n", " ") for t in texts) == 2
 
 
 # The pieces -----------------------------------------------------------------------------

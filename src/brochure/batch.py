@@ -24,6 +24,7 @@ from typing import Any
 from ._version import __version__
 from .brand import find_brand_file
 from .errors import BrochureError
+from .limits import peak_memory_mb
 from .manifest import Job
 from .models import PackRequest
 from .output import write_atomic
@@ -47,6 +48,8 @@ class Outcome:
     pages: int | None = None
     reason: str | None = None
     warnings: tuple[str, ...] = ()
+    parts: int | None = None  # documents the pack was laid out in (1: whole; see parts.py)
+    worker_peak_mb: float | None = None  # the worker's peak memory after this pack
 
 
 @dataclass
@@ -151,6 +154,8 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
         "pages": done.pages,
         "warnings": list(done.warnings),
         "seconds": time.perf_counter() - start,
+        "parts": done.parts,
+        "peak_mb": round(peak_memory_mb(), 1),
     }
 
 
@@ -235,6 +240,8 @@ def run_batch(
                 round(result["seconds"], 3),
                 result["pages"],
                 warnings=tuple(result["warnings"]),
+                parts=result.get("parts"),
+                worker_peak_mb=result.get("peak_mb"),
             )
         report.outcomes.append(outcome)
         notify(outcome, len(report.outcomes), total)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,22 @@ def _address_space() -> int:
         return pages * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far, in MB.
+
+    Linux's VmHWM starts afresh when a program starts; `ru_maxrss` does not (it keeps the
+    peak of the parent the process was forked from), so it is only the fallback.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
 
 
 @contextmanager

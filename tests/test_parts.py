@@ -19,7 +19,7 @@ from PIL import ImageChops
 import brochure
 from brochure import parts
 from brochure.cli import main
-from brochure.errors import RenderError
+from brochure.errors import BrochureError, RenderError
 from brochure.parts import (
     PART_MARKER,
     PageFacts,
@@ -375,3 +375,24 @@ def test_the_command_line_says_when_a_pack_was_laid_out_in_parts(
     refused = CliRunner().invoke(main, ["build", "-c", "ningbo", "--layout", "pieces"])
     assert refused.exit_code == 2
     assert "'pieces' is not one of 'auto', 'whole', 'parts'" in refused.output
+
+
+def test_a_part_is_held_to_the_same_fetcher_and_time_limit(
+    tmp_path: Path, small_parts: None
+) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not for the pack")
+    kit = _kit_with(
+        tmp_path,
+        "city.html",
+        '{% extends "!default/city.html" %}{% block city_profile %}{{ super() }}'
+        f'<img src="{secret.as_uri()}" alt="">{{% endblock %}}',
+    )
+    out = tmp_path / "pack.pdf"
+    options: dict[str, Any] = {"cities": ["ningbo"], "topics": ["regions"], "output": out}
+    with pytest.raises(BrochureError, match=r"refused to load .*secret\.png"):
+        brochure.build_pack(**options, brand=kit, layout="parts")
+    assert not out.exists()
+    with pytest.raises(RenderError, match=r"took longer than 0\.5 s"):
+        brochure.build_pack(**options, layout="parts", timeout=0.5)
+    assert not out.exists()

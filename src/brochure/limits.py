@@ -64,16 +64,22 @@ def bounded(limits: Limits) -> Iterator[None]:
     """
     on_main = threading.current_thread() is threading.main_thread()
     old_handler = None
+    timeout = RenderTimeout(
+        f"rendering took longer than {limits.seconds:g} s and was stopped "
+        "(a pathological stylesheet? raise the limit with --timeout)"
+    )
+    expired = False
     if on_main and limits.seconds > 0:
 
         def expire(signum: int, frame: FrameType | None) -> None:
-            raise RenderTimeout(
-                f"rendering took longer than {limits.seconds:g} s and was stopped "
-                "(a pathological stylesheet? raise the limit with --timeout)"
-            )
+            nonlocal expired
+            expired = True
+            raise timeout
 
         old_handler = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, limits.seconds)
+        # The timer fires again every quarter second: WeasyPrint swallows an exception
+        # raised while it draws an SVG image, and the render must still stop.
+        signal.setitimer(signal.ITIMER_REAL, limits.seconds, 0.25)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     used = _address_space()
     capped = False
@@ -84,10 +90,16 @@ def bounded(limits: Limits) -> Iterator[None]:
             capped = True
     try:
         yield
+        if expired:  # the body went on after swallowing the timeout: it is still a timeout
+            raise timeout
     except MemoryError as exc:
         raise RenderError(
             f"rendering needed more than {limits.memory_bytes // 1024**2} MB and was stopped"
         ) from exc
+    except RenderError as exc:
+        if expired and exc is not timeout:  # a failure the timeout caused, reported as such
+            raise timeout from exc
+        raise
     finally:
         if capped:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

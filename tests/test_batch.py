@@ -295,3 +295,15 @@ def test_a_batch_runs_on_a_dask_cluster(dask_cluster: str, tmp_path: Path, conte
     assert stdout.startswith("built 3, skipped 0 unchanged, failed 0")
     assert "Testco" in page_texts(out / "bea.pdf")[0]
     assert "Shipped with the task." in "".join(page_texts(out / "carl.pdf"))
+
+
+def test_ctrl_c_waits_until_a_finished_pack_is_in_the_report() -> None:
+    from brochure.batch import _no_interrupt
+
+    done = []
+    with pytest.raises(KeyboardInterrupt), _no_interrupt():
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C arrives while a PDF is being written
+        time.sleep(0.05)
+        done.append("written and recorded")
+    assert done == ["written and recorded"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

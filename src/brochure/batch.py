@@ -11,7 +11,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -225,6 +227,10 @@ def run_batch(
             todo.append((job, mark))
 
     def finish(job: Job, mark: str, result: dict[str, Any]) -> None:
+        with _no_interrupt():  # a pack written is a pack in the report, even on Ctrl-C
+            record(job, mark, result)
+
+    def record(job: Job, mark: str, result: dict[str, Any]) -> None:
         if "error" in result:
             outcome = Outcome(
                 job.row, job.output.name, "failed", result["seconds"], None, result["error"]
@@ -257,6 +263,27 @@ def run_batch(
 
 
 Finisher = Callable[[Job, str, dict[str, Any]], None]
+
+
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C back until the body is done, then raise it.
+
+    The handler is swapped rather than the signal blocked: any thread may take the signal,
+    but Python runs its handler, and raises KeyboardInterrupt, in the main thread.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def _run_locally(todo: list[tuple[Job, str]], workers: int, finish: Finisher) -> None:

@@ -56,6 +56,15 @@ def peak_memory_mb() -> float:
     return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
 
 
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether `frame` runs inside an object's `__del__`."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextmanager
 def bounded(limits: Limits) -> Iterator[None]:
     """Run the body under a timer and a memory ceiling; both are lifted afterwards.
@@ -74,6 +83,8 @@ def bounded(limits: Limits) -> Iterator[None]:
         def expire(signum: int, frame: FrameType | None) -> None:
             nonlocal expired
             expired = True
+            if _in_finalizer(frame):
+                return  # Python ignores what a finalizer raises: the next tick will do
             raise timeout
 
         old_handler = signal.signal(signal.SIGALRM, expire)

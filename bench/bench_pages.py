@@ -6,9 +6,10 @@ lays it out by default (`--layout auto`: part by part once it is long) and in on
 cities, map, charts, cards and sources all grow together.
 
 Prints, for each size: pages, seconds per page, peak MB, the limit (150 MB + 1 MB a page),
-and the ratios auto/whole for time and memory; then how time per page changes from the
-shortest to the longest pack. Times are medians of --repeat builds, alternating the two
-layouts, so that a busy moment of the machine does not land on one of them only.
+and the ratios auto/whole for wall time, processor time (steadier on a shared machine) and
+memory; then how time per page changes from the shortest to the longest pack. Times are
+medians of --repeat builds, alternating the two layouts, so that a busy moment of the
+machine does not land on one of them only.
 
 Run: .venv/bin/python bench/bench_pages.py [--quick] [--repeat N]   (about 15 minutes)
 """
@@ -30,18 +31,18 @@ _PROBE = """
 import json, sys, time
 from pathlib import Path
 import brochure
+import brochure.partwise  # WeasyPrint's import is not the pack's time
 from brochure.limits import peak_memory_mb
 data, out, layout, many = sys.argv[1:5]
 options = dict(all_cities=True, topics=["regions"]) if many == "1" else dict(
     cities=["ningbo"], topics=["regions"])
 if data != "-":
     options["data_dir"] = Path(data)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 result = brochure.build_pack(**options, output=Path(out), layout=layout, timeout=3600)
-seconds = time.perf_counter() - start
-print(json.dumps(
-    {"pages": result.pages, "seconds": seconds, "peak": peak_memory_mb(), "parts": result.parts}
-))
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"pages": result.pages, "seconds": seconds, "cpu": cpu,
+                  "peak": peak_memory_mb(), "parts": result.parts}))
 """
 
 
@@ -92,7 +93,11 @@ def main() -> None:
                 for layout, done in runs.items():
                     done.append(measure(data, folder / f"{layout}.pdf", layout, copies > 0))
             auto, whole = (
-                {**done[0], "seconds": statistics.median(r["seconds"] for r in done)}
+                {
+                    **done[0],
+                    "seconds": statistics.median(r["seconds"] for r in done),
+                    "cpu": statistics.median(r["cpu"] for r in done),
+                }
                 for done in runs.values()
             )
             pages = auto["pages"]
@@ -102,7 +107,8 @@ def main() -> None:
                 f"{pages:5.0f}  {auto['parts']:5.0f}  {auto['seconds'] / pages:6.3f}  "
                 f"{auto['peak']:7.0f}  {limit:8.0f}{' ok' if auto['peak'] <= limit else ' OVER'}"
                 f" | {whole['seconds'] / pages:13.3f}  {whole['peak']:7.0f} | "
-                f"{auto['seconds'] / whole['seconds']:16.2f} {auto['peak'] / whole['peak']:4.2f}",
+                f"{auto['seconds'] / whole['seconds']:17.2f} {auto['cpu'] / whole['cpu']:4.2f} "
+                f"{auto['peak'] / whole['peak']:4.2f}",
                 flush=True,
             )
     (p0, t0, _), (p1, t1, _) = rows[0], rows[-1]

@@ -279,14 +279,14 @@ def test_a_pack_template_without_markers_is_laid_out_whole(tmp_path: Path) -> No
 
 
 def test_cross_references_across_parts(tmp_path: Path, small_parts: None) -> None:
-    """A link to no anchor is dropped and reported; a page number back to another part is right."""
+    """A link to no anchor is dropped and reported; page numbers back and forward are right."""
     kit = _kit_with(
         tmp_path,
         "city.html",
         '{% extends "!default/city.html" %}{% block city_profile %}{{ super() }}'
         '<p><a href="#nowhere">a broken cross-reference</a>, '
         '<a class="ref" href="#country">the country</a>, '
-        '<a href="#sources">the sources</a></p>{% endblock %}',
+        '<a class="ref" href="#sources">the sources</a></p>{% endblock %}',
     )
     (kit / "styles").mkdir()
     (kit / "styles" / "ref.css").write_text(
@@ -304,7 +304,46 @@ def test_cross_references_across_parts(tmp_path: Path, small_parts: None) -> Non
     assert {link.anchor for link in links} >= {"sources", "country"}
     texts = page_texts(split.path)
     assert texts == page_texts(whole.path)
-    assert sum("the country (page 3)" in t.replace("\r\n", " ") for t in texts) == 2
+    flat = [t.replace("\r\n", " ") for t in texts]
+    assert sum("the country (page 3)" in t for t in flat) == 2
+    sources = next(n for n, t in enumerate(flat, 1) if t.lstrip().startswith("Sources"))
+    assert sum(f"the sources (page {sources})" in t for t in flat) == 2, sources
+    assert str(parts.UNKNOWN_PAGE) not in "".join(flat)
+
+
+@pytest.mark.parametrize(
+    ("css", "named"),
+    [
+        ('.ref::after { content: " (" target-text(attr(href)) ")"; }', "target-text()"),
+        (".ref::after { content: target-counter(attr(href), figure); }", "'figure'"),
+    ],
+)
+def test_cross_references_parts_cannot_give_are_laid_out_whole(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch, css: str, named: str
+) -> None:
+    """Text or counters of another part: `auto` lays the pack out whole, `parts` says why not."""
+    monkeypatch.setattr(parts, "WHOLE_MAX_WEIGHT", 10_000)  # so that `auto` would cut it
+    kit = _kit_with(
+        tmp_path,
+        "city.html",
+        '{% extends "!default/city.html" %}{% block city_profile %}{{ super() }}'
+        '<p><a class="ref" href="#sources">Sources</a></p>{% endblock %}',
+    )
+    (kit / "styles").mkdir()
+    (kit / "styles" / "ref.css").write_text("/* target-text( in a comment is no use */" + css)
+    options: dict[str, Any] = {"cities": ["ningbo", "qingdao"], "topics": ["regions"], "brand": kit}
+    built = brochure.build_pack(**options, output=tmp_path / "auto.pdf")
+    assert built.parts == 1
+    with pytest.raises(RenderError, match=re.escape(named)) as raised:
+        brochure.build_pack(**options, layout="parts", output=tmp_path / "parts.pdf")
+    assert "--layout whole" in str(raised.value)
+    assert not (tmp_path / "parts.pdf").exists()
+
+
+def test_page_references_alone_can_be_cut() -> None:
+    css = "a::after { content: target-counter(attr(href), page) target-counter(url(#x), page); }"
+    assert parts.cannot_cut([css, "/* target-text() */", "p { content: 'target' }"]) is None
+    assert parts.cannot_cut(["a::after { content: target-counters(attr(href), item, '.') }"])
 
 
 # The pieces -----------------------------------------------------------------------------
@@ -373,7 +412,7 @@ def test_stubs_put_every_target_on_one_page_with_its_number() -> None:
     page = stubs({"a": 3, "b&c": None})
     assert page.count("break-before: page") == 1
     assert '<span id="a" style="counter-reset: page 3"></span>' in page
-    assert '<span id="b&amp;c"></span>' in page
+    assert f'<span id="b&amp;c" style="counter-reset: page {parts.UNKNOWN_PAGE}"></span>' in page
     assert stubs({}) == ""
 
 

@@ -202,10 +202,23 @@ def render_document(prepared: PreparedPack) -> Rendered:
             "this pack cannot be laid out in parts: its templates have no part markers "
             f"({PART_MARKER}) or a part does not close the elements it opens"
         )
+    if split is not None and (reason := _cannot_cut(prepared)) is not None:
+        if layout is Layout.parts:
+            raise RenderError(
+                f"this pack cannot be laid out in parts: {reason}; use --layout whole"
+            )
+        split = None  # auto: right in one piece rather than wrong in parts
     options = render_options(prepared)
     if split is not None:
         return render_in_parts(split, prepared.base_url, prepared.policy, options)
     return render_pdf(prepared.html, prepared.base_url, prepared.policy, options)
+
+
+def _cannot_cut(prepared: PreparedPack) -> str | None:
+    """Why the pack's styles stop it being laid out in parts (see parts.cannot_cut)."""
+    sheets = [*stylesheets(), *prepared.kit.stylesheets]
+    texts = (p.read_text(encoding="utf-8", errors="replace") for p in sheets)
+    return parts.cannot_cut([prepared.html, *texts])
 
 
 def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:

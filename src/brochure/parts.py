@@ -61,6 +61,9 @@ MARGIN_BOXES = (
 #: Page names brochure gives its own pages; a stub page's name starts with STUB_PAGE.
 STUB_PAGE = "brochure-stub"
 END_PAGE = "brochure-end"
+#: The page number a stub gives an anchor of a later part, not laid out yet: a part that
+#: shows it refers forward, and is laid out again once every page is known.
+UNKNOWN_PAGE = 987_654_321
 
 _SHELL = re.compile(r"(?is)^(.*?)(</head\s*>)\s*(<body\b[^>]*>)(.*)</body\s*>\s*</html\s*>\s*$")
 _SVG = re.compile(r"(?is)<svg\b.*?</svg\s*>")
@@ -69,6 +72,13 @@ _HREF = re.compile(r"""\bhref\s*=\s*["']#([^"']+)["']""")
 #: The side a page faces, and the side the next one faces.
 OTHER_SIDE = {"left": "right", "right": "left"}
 _IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+_CSS_COMMENT = re.compile(r"(?s)/\*.*?\*/")
+_TARGET_TEXT = re.compile(r"(?i)\btarget-text\s*\(")
+#: target-counter(s)( <url>, <counter> ...: the counter's name.
+_TARGET_COUNTER = re.compile(
+    r"""(?i)\btarget-counters?\s*\(\s*(?:attr\([^)]*\)|url\([^)]*\)|"[^"]*"|'[^']*'|[^,)]*)"""
+    r"\s*,\s*(-?[A-Za-z_][\w-]*)"
+)
 
 _VOID = frozenset(
     [
@@ -184,6 +194,25 @@ def split_pack(html: str) -> SplitPack | None:
     return SplitPack(head, body_open, pieces[0], Segment.of(pieces[1]), chapters)
 
 
+def cannot_cut(styles: Iterable[str]) -> str | None:
+    """Why a pack with these stylesheets (or inline styles) cannot be laid out in parts.
+
+    `target-counter(..., page)` works across parts (stubs carry the page numbers); the text
+    of an element in another part and counters other than `page` do not.
+    """
+    for css in styles:
+        css = _CSS_COMMENT.sub("", css)
+        if _TARGET_TEXT.search(css):
+            return "its styles use target-text(), which reads text from other chapters"
+        for name in _TARGET_COUNTER.findall(css):
+            if name.lower() != "page":
+                return (
+                    f"its styles use target-counter() with the counter {name!r}, "
+                    "which counts across chapters"
+                )
+    return None
+
+
 def group_chapters(
     chapters: Sequence[Segment], max_weight: int = PART_MAX_WEIGHT
 ) -> list[tuple[Segment, ...]]:
@@ -257,15 +286,15 @@ def _document(split: SplitPack, css: str, body: str) -> str:
 def stubs(targets: Mapping[str, int | None]) -> str:
     """A page holding the anchors a document links to but does not contain.
 
-    Each anchor whose page is known resets a `page` counter of its own to that number, which
-    is what `target-counter(..., page)` then reads: one page serves every target.
+    Each anchor resets a `page` counter of its own to its page number (UNKNOWN_PAGE where
+    not known yet), which is what `target-counter(..., page)` then reads: one page serves
+    every target.
     """
     if not targets:
         return ""
     spans = "".join(
-        f'<span id="{htmlmod.escape(anchor, quote=True)}"'
-        + (f' style="counter-reset: page {page}"' if page is not None else "")
-        + "></span>"
+        f'<span id="{htmlmod.escape(anchor, quote=True)}" style="counter-reset: page '
+        f'{UNKNOWN_PAGE if page is None else page}"></span>'
         for anchor, page in sorted(targets.items())
     )
     return f'<div style="page: {STUB_PAGE}; break-before: page">{spans}</div>'

@@ -1,13 +1,15 @@
 """Rendering a long pack part by part, so that memory stays flat as packs grow (see parts.py).
 
 Every page is laid out once, except the front (cover and contents: two to four pages),
-which is laid out twice. Peak memory is that of the largest part, not of the whole pack.
+which is laid out twice, and a part that shows a page number of a later part, laid out
+again once that page is known. Peak memory is that of the largest part, not of the whole pack.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from . import parts as _parts
 from .errors import RenderError
@@ -16,6 +18,7 @@ from .parts import (
     END_PAGE,
     OTHER_SIDE,
     STUB_PAGE,
+    UNKNOWN_PAGE,
     Segment,
     SplitPack,
     chrome_document,
@@ -96,28 +99,68 @@ def _lay_out_parts(
     first_side: str,
     known: dict[str, int],
 ) -> tuple[list[PartPdf], list[LaidPage], tuple[PlacedImage, ...]]:
-    """Each group of chapters in its own document, in order; `known` learns their anchors."""
-    parts: list[PartPdf] = []
-    pages: list[LaidPage] = []
-    images: tuple[PlacedImage, ...] = ()
+    """Each group of chapters in its own document, in order; `known` learns their anchors.
+
+    A part that shows the page number of a later part (a `target-counter()` pointing
+    forward) is laid out again at the end, when every page is known; it must break as before.
+    """
+    done: list[_Part] = []
+    forward: list[tuple[int, str]] = []
     next_page = front_length + 1
     for number, group in enumerate(groups):
         last = number == len(groups) - 1
         side = first_side if next_page % 2 else OTHER_SIDE[first_side]
-        laid = session.layout(
-            part_document(split, group, side, external_targets(split, group, known), last)
-        )
-        keep = _kept(laid, 1, last)
-        for offset, i in enumerate(keep):
-            for anchor in laid.pages[i].anchors:
+        part, refers_forward = _lay_out_part(session, split, group, side, known, last)
+        for offset, page in enumerate(part.pages):
+            for anchor in page.anchors:
                 known.setdefault(anchor, next_page + offset)
-        pages += [laid.pages[i] for i in keep]
-        images += laid.images(keep)
-        parts.append(PartPdf(laid.write(), keep))
-        next_page += len(keep)
-        del laid
-        gc.collect()  # a part's boxes hold cycles: free them before the next part
-    return parts, pages, images
+        if refers_forward:
+            forward.append((number, side))
+        done.append(part)
+        next_page += len(part.pages)
+    for number, side in forward:
+        again, _ = _lay_out_part(
+            session, split, groups[number], side, known, number == len(groups) - 1
+        )
+        if [(p.facts, p.anchors) for p in again.pages] != [
+            (p.facts, p.anchors) for p in done[number].pages
+        ]:
+            raise RenderError(
+                "a page number pointing forward to a later chapter changed how its own "
+                "chapter breaks; render this pack whole (--layout whole)"
+            )
+        done[number] = again
+    pages = [page for part in done for page in part.pages]
+    images = tuple(image for part in done for image in part.images)
+    return [part.pdf for part in done], pages, images
+
+
+@dataclass(frozen=True)
+class _Part:
+    pdf: PartPdf
+    pages: list[LaidPage]
+    images: tuple[PlacedImage, ...]
+
+
+def _lay_out_part(
+    session: LayoutSession,
+    split: SplitPack,
+    group: Sequence[Segment],
+    side: str,
+    known: dict[str, int],
+    last: bool,
+) -> tuple[_Part, bool]:
+    """One part, and whether it shows a page number that was not known yet."""
+    targets = external_targets(split, group, known)
+    laid = session.layout(part_document(split, group, side, targets, last))
+    keep = _kept(laid, 1, last)
+    refers_forward = None in targets.values() and laid.shows(str(UNKNOWN_PAGE))
+    pages = [laid.pages[i] for i in keep]
+    images = laid.images(keep)
+    part = _Part(PartPdf(laid.write(), keep), pages, images)
+    del laid
+    gc.collect()  # a part's boxes hold cycles: free them before the next part
+    return part, refers_forward
 
 
 def _check_chrome(chrome: LaidOut, pages: Sequence[LaidPage]) -> None:

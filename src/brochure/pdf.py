@@ -261,6 +261,14 @@ class LaidOut:
         self._variant = variant
         self.pages = tuple(_laid_page(page) for page in document.pages)
 
+    def shows(self, text: str) -> bool:
+        """Whether any laid-out line of the document holds `text`."""
+        return any(
+            text in (getattr(box, "text", None) or "")
+            for page in self._document.pages
+            for box in page._page_box.descendants()
+        )
+
     def images(self, keep: range) -> tuple[PlacedImage, ...]:
         """The raster images on the pages in `keep`."""
         return _raster_images([self._document.pages[i] for i in keep])

@@ -7,7 +7,8 @@ cities, map, charts, cards and sources all grow together.
 
 Prints, for each size: pages, seconds per page, peak MB, the limit (150 MB + 1 MB a page),
 and the ratios auto/whole for wall time, processor time (steadier on a shared machine) and
-memory; then how time per page changes from the shortest to the longest pack. Times are
+memory; then how time per page changes from the shortest to the longest pack, in each
+layout, and between the shortest and longest packs laid out in parts. Times are
 medians of --repeat builds, alternating the two layouts, so that a busy moment of the
 machine does not land on one of them only.
 
@@ -102,7 +103,7 @@ def main() -> None:
             )
             pages = auto["pages"]
             limit = 150 + pages
-            rows.append((pages, auto["seconds"] / pages, auto["peak"] / pages))
+            rows.append((pages, auto["parts"], auto["seconds"] / pages, whole["seconds"] / pages))
             print(
                 f"{pages:5.0f}  {auto['parts']:5.0f}  {auto['seconds'] / pages:6.3f}  "
                 f"{auto['peak']:7.0f}  {limit:8.0f}{' ok' if auto['peak'] <= limit else ' OVER'}"
@@ -111,8 +112,15 @@ def main() -> None:
                 f"{auto['peak'] / whole['peak']:4.2f}",
                 flush=True,
             )
-    (p0, t0, _), (p1, t1, _) = rows[0], rows[-1]
-    print(f"from {p0:.0f} to {p1:.0f} pages: seconds per page x{t1 / t0:.2f}")
+    (p0, _, a0, w0), (p1, _, a1, w1) = rows[0], rows[-1]
+    print(
+        f"seconds per page from {p0:.0f} to {p1:.0f} pages: auto x{a1 / a0:.2f}, "
+        f"whole x{w1 / w0:.2f}"
+    )
+    cut = [row for row in rows if row[1] > 1]
+    if len(cut) > 1:
+        (q0, _, c0, _), (q1, _, c1, _) = cut[0], cut[-1]
+        print(f"from {q0:.0f} to {q1:.0f} pages, both laid out in parts: x{c1 / c0:.2f}")
 
 
 if __name__ == "__main__":

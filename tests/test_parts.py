@@ -286,7 +286,8 @@ def test_cross_references_across_parts(tmp_path: Path, small_parts: None) -> Non
         '{% extends "!default/city.html" %}{% block city_profile %}{{ super() }}'
         '<p><a href="#nowhere">a broken cross-reference</a>, '
         '<a class="ref" href="#country">the country</a>, '
-        '<a class="ref" href="#sources">the sources</a></p>{% endblock %}',
+        '<a class="ref" href="#sources">the sources</a>, '
+        '<a class="ref" href="#{{ view.anchor }}">this chapter</a></p>{% endblock %}',
     )
     (kit / "styles").mkdir()
     (kit / "styles" / "ref.css").write_text(
@@ -309,6 +310,8 @@ def test_cross_references_across_parts(tmp_path: Path, small_parts: None) -> Non
     sources = next(n for n, t in enumerate(flat, 1) if t.lstrip().startswith("Sources"))
     assert sum(f"the sources (page {sources})" in t for t in flat) == 2, sources
     assert str(parts.UNKNOWN_PAGE) not in "".join(flat)
+    chapters = [n for n, t in enumerate(flat, 1) if "this chapter (page" in t]
+    assert [f"this chapter (page {n})" in flat[n - 1] for n in chapters] == [True, True]
 
 
 @pytest.mark.parametrize(

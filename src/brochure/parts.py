@@ -316,8 +316,10 @@ def part_document(
     first_side: str,
     targets: Mapping[str, int | None],
     last: bool,
+    first_page: int,
 ) -> str:
-    """Some chapters as their own document, their first page on `first_side`.
+    """Some chapters as their own document, their first page on `first_side`, numbered
+    `first_page` (so that `target-counter()` within the part gives the pack's numbers).
 
     A lead page comes first, on the other side; an end page follows unless the part is the
     last (a whole pack does not end on a blank page); then the stubs.
@@ -329,9 +331,11 @@ def part_document(
         + ("" if last else _END)
         + stubs(targets)
     )
-    return _document(
-        split, f"{_NO_MARGIN_BOXES} {_LEAD_CSS} html {{ break-before: {lead_side}; }}", body
+    css = (
+        f"{_NO_MARGIN_BOXES} {_LEAD_CSS} html {{ break-before: {lead_side}; }}"
+        f" @page :first {{ counter-set: page {first_page - 1}; }}"
     )
+    return _document(split, css, body)
 
 
 def chrome_document(split: SplitPack, pages: Sequence[PageFacts]) -> str:

@@ -105,22 +105,22 @@ def _lay_out_parts(
     forward) is laid out again at the end, when every page is known; it must break as before.
     """
     done: list[_Part] = []
-    forward: list[tuple[int, str]] = []
+    forward: list[tuple[int, str, int]] = []
     next_page = front_length + 1
     for number, group in enumerate(groups):
         last = number == len(groups) - 1
         side = first_side if next_page % 2 else OTHER_SIDE[first_side]
-        part, refers_forward = _lay_out_part(session, split, group, side, known, last)
+        part, refers_forward = _lay_out_part(session, split, group, side, next_page, known, last)
         for offset, page in enumerate(part.pages):
             for anchor in page.anchors:
                 known.setdefault(anchor, next_page + offset)
         if refers_forward:
-            forward.append((number, side))
+            forward.append((number, side, next_page))
         done.append(part)
         next_page += len(part.pages)
-    for number, side in forward:
+    for number, side, first_page in forward:
         again, _ = _lay_out_part(
-            session, split, groups[number], side, known, number == len(groups) - 1
+            session, split, groups[number], side, first_page, known, number == len(groups) - 1
         )
         if [(p.facts, p.anchors) for p in again.pages] != [
             (p.facts, p.anchors) for p in done[number].pages
@@ -147,12 +147,14 @@ def _lay_out_part(
     split: SplitPack,
     group: Sequence[Segment],
     side: str,
+    first_page: int,
     known: dict[str, int],
     last: bool,
 ) -> tuple[_Part, bool]:
-    """One part, and whether it shows a page number that was not known yet."""
+    """One part, its first page numbered `first_page`, and whether it shows a page number
+    that was not known yet."""
     targets = external_targets(split, group, known)
-    laid = session.layout(part_document(split, group, side, targets, last))
+    laid = session.layout(part_document(split, group, side, targets, last, first_page))
     keep = _kept(laid, 1, last)
     refers_forward = None in targets.values() and laid.shows(str(UNKNOWN_PAGE))
     pages = [laid.pages[i] for i in keep]

@@ -30,6 +30,8 @@ from .parts import (
 from .pdf import LaidOut, LaidPage, LayoutSession, PlacedImage, Rendered, RenderOptions, outline
 from .stitch import PartPdf, stitch
 
+_WHOLE = "render this pack whole (--layout whole)"
+
 
 def _kept(laid: LaidOut, start: int, last: bool) -> range:
     """The pack's own pages of a document: after its lead page, before its end and stubs."""
@@ -71,8 +73,7 @@ def render_in_parts(
             draft, front_length = front, len(keep)
         else:
             raise RenderError(
-                "the contents pages changed length once page numbers were known; "
-                "render this pack whole (--layout whole)"
+                f"the contents pages changed length once page numbers were known; {_WHOLE}"
             )
         front_pages = [front.pages[i] for i in keep]
         images = front.images(keep) + images
@@ -89,6 +90,15 @@ def render_in_parts(
     anchors = frozenset(a for p in pages for a in p.anchors)
     links = tuple(link for p in pages for link in p.links)
     return Rendered(pdf, len(pages), warnings, anchors, links, images, parts=len(parts) + 1)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part laid out: its PDF, and what is kept of its pages and images."""
+
+    pdf: PartPdf
+    pages: list[LaidPage]
+    images: tuple[PlacedImage, ...]
 
 
 def _lay_out_parts(
@@ -127,19 +137,12 @@ def _lay_out_parts(
         ]:
             raise RenderError(
                 "a page number pointing forward to a later chapter changed how its own "
-                "chapter breaks; render this pack whole (--layout whole)"
+                f"chapter breaks; {_WHOLE}"
             )
         done[number] = again
     pages = [page for part in done for page in part.pages]
     images = tuple(image for part in done for image in part.images)
     return [part.pdf for part in done], pages, images
-
-
-@dataclass(frozen=True)
-class _Part:
-    pdf: PartPdf
-    pages: list[LaidPage]
-    images: tuple[PlacedImage, ...]
 
 
 def _lay_out_part(
@@ -172,5 +175,5 @@ def _check_chrome(chrome: LaidOut, pages: Sequence[LaidPage]) -> None:
     if got != want:
         raise RenderError(
             "the running heads and feet could not be laid out page for page "
-            f"({len(got)} pages for {len(want)}); render this pack whole (--layout whole)"
+            f"({len(got)} pages for {len(want)}); {_WHOLE}"
         )

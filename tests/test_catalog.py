@@ -101,7 +101,7 @@ def test_changing_order_in_a_file_moves_the_city(content: Path, edit: Edit) -> N
 
 
 def test_region_display_name(catalog: Catalog) -> None:
-    assert catalog.region(catalog.cities["shanghai"]) == "Eastern provinces"
+    assert catalog.region(catalog.cities["shanghai"]) == "Eastern region"
 
 
 def test_every_source_id_in_bundled_content_is_known(catalog: Catalog) -> None:
@@ -164,18 +164,22 @@ def test_single_problem_is_singular(content: Path, edit: Edit) -> None:
 
 
 def test_unknown_source_suggests_the_closest_id(content: Path, edit: Edit) -> None:
-    path = edit("cities/ningbo.yml", replace_once("source: seed-article", "source: seed-artcle"))
+    path = edit(
+        "cities/ningbo.yml",
+        replace_once("source: ningbo-bulletin-2024", "source: ningbo-bulletin"),
+    )
     problems = problems_of(content)
-    line = line_of_text(path.read_text(encoding="utf-8"), "seed-artcle")
+    line = line_of_text(path.read_text(encoding="utf-8"), "ningbo-bulletin")
     assert problems == (
-        f"{path}:{line}: population.source: unknown source 'seed-artcle' "
-        "(did you mean 'seed-article'?)",
+        f"{path}:{line}: population.source: unknown source 'ningbo-bulletin' "
+        "(did you mean 'ningbo-bulletin-2024'?)",
     )
 
 
 def test_unknown_source_without_a_close_match_has_no_suggestion(content: Path, edit: Edit) -> None:
     path = edit(
-        "topics/investment.yml", replace_once("source: seed-article\nas_of", "source: xyz\nas_of")
+        "topics/investment.yml",
+        replace_once("source: negative-list-2024\nas_of", "source: xyz\nas_of"),
     )
     problems = problems_of(content)
     assert len(problems) == 1
@@ -211,7 +215,8 @@ def test_unknown_region_lists_valid_regions(content: Path, edit: Edit) -> None:
     problems = problems_of(content)
     line = line_of_text(path.read_text(encoding="utf-8"), "region: north-east")
     assert problems == (
-        f"{path}:{line}: region: unknown region 'north-east' (valid: central, east, west)",
+        f"{path}:{line}: region: unknown region 'north-east' "
+        "(valid: central, east, northeast, west)",
     )
 
 
@@ -497,7 +502,7 @@ def test_nothing_chosen_is_an_error(catalog: Catalog) -> None:
 
 
 def test_impossible_date_is_reported_with_other_problems(content: Path, edit: Edit) -> None:
-    path = edit("cities/ningbo.yml", replace_once("as_of: 2023-01-01", "as_of: 2023-02-30"))
+    path = edit("cities/ningbo.yml", replace_once("as_of: 2024-12-31", "as_of: 2024-02-30"))
     edit("cities/qingdao.yml", replace_once("region: east", "region: north"))
     problems = problems_of(content)
     assert any(p.startswith(f"{path}:") for p in problems)

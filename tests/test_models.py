@@ -364,7 +364,7 @@ def test_city_view_of_a_mainland_city_inherits_defaults(catalog: Catalog) -> Non
     view = city_view(catalog, catalog.cities["shanghai"])
     assert isinstance(view, CityView)
     assert view.region.id == "east"
-    assert view.region.name == "Eastern provinces"
+    assert view.region.name == "Eastern region"
     assert view.anchor == "city-shanghai"
     assert view.essentials == catalog.country.defaults
     assert view.essentials.currency is not None

@@ -124,7 +124,7 @@ def test_driver_cards_for_chosen_cities_in_large_chinese(pack: Path) -> None:
 
 def test_chapters_show_the_as_of_date_of_their_facts(pack: Path) -> None:
     topic = chapter_text(pack, "Investment opportunities")
-    assert "Facts as of January 2023" in topic
+    assert "Facts as of November 2024" in topic
     city = chapter_text(pack, "Shanghai")
     assert "Facts dated November 2020 to November 2026" in city
 

@@ -491,7 +491,8 @@ def test_hong_kong_rows_source_its_own_essentials(catalog: Catalog) -> None:
     assert labels["Currency"] == "hk-gov-portal"
     # nothing from the mainland defaults leaks into the Hong Kong chapter
     assert "cn-gov-portal" not in {r.source_id for r in rows}
-    assert any("HKG" in label for r in rows if r.source_id == "xinhua-hkia-2025" for label in r.facts)
+    hkia = "xinhua-hkia-2025"
+    assert any("HKG" in label for r in rows if r.source_id == hkia for label in r.facts)
 
 
 def test_source_rows_group_by_source_and_date_in_date_order(catalog: Catalog) -> None:

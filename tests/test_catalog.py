@@ -263,7 +263,7 @@ def test_broken_source_entry_names_its_line(content: Path, edit: Edit) -> None:
     line = line_of_text(path.read_text(encoding="utf-8"), "colour: red")
     problems = problems_of(content)
     assert any(
-        p.startswith(f"{path}:{line}: 3.colour: unknown field (allowed: id, title, ")
+        p.startswith(f"{path}:{line}: 2.colour: unknown field (allowed: id, title, ")
         for p in problems
     )
 

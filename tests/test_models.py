@@ -322,14 +322,14 @@ def test_fact_labels_for_city_facts(catalog: Catalog) -> None:
     city = catalog.cities["shanghai"]
     assert fact_label("population", city.population) == "Population"
     assert fact_label("airports.1", city.airports[1]) == "Airport: SHA"
-    assert fact_label("companies.0", city.companies[0]) == "Company: Volkswagen"
-    assert fact_label("landmarks.0", city.landmarks[0]) == "Landmark: Lujiazui"
+    assert fact_label("companies.0", city.companies[0]) == "Company: SAIC Motor"
+    assert fact_label("landmarks.0", city.landmarks[0]) == "Landmark: Oriental Pearl Tower"
     assert fact_label("specialisations.0", city.specialisations[0]) == (
-        "Specialisation: Steel production"
+        "Specialisation: Financial services"
     )
     assert city.port is not None
     assert fact_label("port", city.port) == "Port: Port of Shanghai"
-    assert fact_label("facts.1", city.facts[1]) == "Often compared with New York"
+    assert fact_label("facts.1", city.facts[1]) == "55.06 million TEU through the port (2025)"
 
 
 def test_fact_labels_for_essentials(catalog: Catalog) -> None:
@@ -491,7 +491,8 @@ def test_hong_kong_rows_source_its_own_essentials(catalog: Catalog) -> None:
     assert labels["Currency"] == "hk-gov-portal"
     # nothing from the mainland defaults leaks into the Hong Kong chapter
     assert "cn-gov-portal" not in {r.source_id for r in rows}
-    assert any("HKG" in label for r in rows if r.source_id == "iata-codes" for label in r.facts)
+    hkia = "xinhua-hkia-2025"
+    assert any("HKG" in label for r in rows if r.source_id == hkia for label in r.facts)
 
 
 def test_source_rows_group_by_source_and_date_in_date_order(catalog: Catalog) -> None:

@@ -78,9 +78,9 @@ def test_map_marks_the_chosen_cities_only(pack: Path) -> None:
 
 def test_charts_compare_the_chosen_cities(pack: Path) -> None:
     side = chapter_text(pack, "The cities side by side")
-    assert "Population" in side and "24.0 m" in side and "7.4 m" in side
+    assert "Population" in side and "24.9 m" in side and "7.5 m" in side
     assert "What each city makes, by sector" in side
-    for sector in ("Finance", "Metals", "Electronics"):
+    for sector in ("Finance", "Logistics", "Electronics"):
         assert sector in side
     assert "Textiles" not in side  # no chosen city makes textiles
     assert "Tianjin" not in side and "Qingdao" not in side
@@ -107,7 +107,7 @@ def test_qr_codes_decode_to_the_links_and_sources(pack: Path) -> None:
     assert shanghai_links
     assert shanghai_links <= decoded(pack, "Shanghai")
     in_sources = decoded(pack, "Sources")
-    assert "https://www.iata.org/en/publications/directories/code-search/" in in_sources
+    assert "https://www.censtatd.gov.hk/hkstat/sub/sc80.jsp" in in_sources
     tianjin = {link.url for link in catalog.cities["tianjin"].links}
     assert not tianjin & (in_sources | decoded(pack, "Hong Kong"))
 
@@ -126,7 +126,7 @@ def test_chapters_show_the_as_of_date_of_their_facts(pack: Path) -> None:
     topic = chapter_text(pack, "Investment opportunities")
     assert "Facts as of November 2024" in topic
     city = chapter_text(pack, "Shanghai")
-    assert "Facts dated November 2020 to November 2026" in city
+    assert "Facts dated June 2016 to December 2026" in city
 
 
 def test_check_warns_about_old_facts(content: Path) -> None:
@@ -146,4 +146,4 @@ def test_check_warns_about_old_facts(content: Path) -> None:
 def test_country_and_comparison_show_their_dates(pack: Path) -> None:
     assert "Facts dated November 2020 to November 2026" in chapter_text(pack, "China")
     side = chapter_text(pack, "The cities side by side")
-    assert "Population figures as of: Shanghai 2023, Hong Kong 2021" in side
+    assert "Population figures as of: Shanghai 2020, Hong Kong 2025" in side

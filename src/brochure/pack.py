@@ -20,6 +20,7 @@ from .charts import Palette
 from .context import build_context, build_date_today
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
+from .lapses import lapsed_facts, trip_notes
 from .limits import Limits, bounded
 from .models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
@@ -44,6 +45,7 @@ class BuildResult:
     topics: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     parts: int = 1  # documents the PDF was laid out in: 1 is whole (see parts.py)
+    notes: tuple[str, ...] = ()  # with trip dates: facts that lapse, events inside the trip
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class PreparedPack:
     html: str
     base_url: str
     policy: ResourcePolicy
+    notes: tuple[str, ...] = ()  # see BuildResult.notes
 
 
 def make_request(**options: Any) -> PackRequest:
@@ -97,6 +100,7 @@ def prepare(
     )
     sheets = stylesheets()
     context = build_context(catalog, selection, request)
+    context["lapses"], notes = trip_notes(catalog, selection, request, context["calendar"])
     context["stylesheets"] = [p.resolve().as_uri() for p in sheets]
     context["paper_size"] = paper.css
     context["brand"] = brand_context(kit)
@@ -116,6 +120,7 @@ def prepare(
         html,
         builtin_templates().resolve().as_uri() + "/",
         policy,
+        tuple(notes),
     )
 
 
@@ -243,6 +248,7 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
         done.topics,
         done.warnings,
         done.parts,
+        prepared.notes,
     )
 
 
@@ -356,6 +362,7 @@ def check_project(
     warnings = list(kit.warnings if kit else ())
     if max_age_days is not None:
         warnings += stale_facts(catalog, max_age_days, build_date_today())
+    warnings += lapsed_facts(catalog, build_date_today())
     if strict and warnings:
         raise BrochureError("warnings are errors with --strict", warnings)
     return CheckReport(catalog, kit, tuple(warnings))

@@ -10,7 +10,6 @@ from typing import Any
 
 from .catalog import Catalog, Selection, iter_sourced, select
 from .errors import BrochureError
-from .travel import calendar_entries, calendar_facts, travel_facts, travel_view
 from .models import (
     Airport,
     City,
@@ -25,10 +24,10 @@ from .models import (
     Population,
     Profile,
     Region,
-    Script,
     Sourced,
     Topic,
 )
+from .travel import calendar_entries, calendar_facts, travel_facts, travel_view
 
 _SINGULAR = {
     "specialisations": "Specialisation",
@@ -295,10 +294,7 @@ def driver_cards(selection: Selection) -> list[dict[str, Any]]:
         for card in cards:  # a landmark that is also a district gets one card
             unique.setdefault(str(card["name_zh"]), card)
         if unique:
-            ask = "請帶我去：" if city.script is Script.traditional else "请带我去："
-            groups.append(
-                {"city": city, "cards": list(unique.values()), "ask": ask, "lang": city.script.lang}
-            )
+            groups.append({"city": city, "cards": list(unique.values()), "lang": city.script.lang})
     return groups
 
 

@@ -66,7 +66,7 @@ def _documents(
     if catalog.routes is not None:
         for i, route in enumerate(catalog.routes.routes):
             if set(route.between) <= chosen:
-                names = "–".join(catalog.cities[c].name for c in route.between)
+                names = "\u2013".join(catalog.cities[c].name for c in route.between)
                 for j, option in enumerate(route.options):
                     where = f"routes.{i}.options.{j}"
                     yield ROUTES_FILE, f"route {names}", where, option

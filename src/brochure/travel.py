@@ -155,7 +155,7 @@ def travel_facts(view: TravelView | None) -> list[tuple[str, Sourced]]:
     if view is None:
         return []
     return [
-        (f"Route: {p.first.name}–{p.second.name} by {w.mode.lower()}", w.option)
+        (f"Route: {p.first.name}\u2013{p.second.name} by {w.mode.lower()}", w.option)
         for p in view.pairs
         for w in p.ways
     ]

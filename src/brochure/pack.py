@@ -25,13 +25,17 @@ from .limits import Limits, bounded
 from .models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .parts import PART_MARKER, split_pack, weight
-from .preflight import broken_links, empty_chapters, low_resolution
+from .preflight import broken_links, empty_chapters, low_resolution, missing_glyphs
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .templating import check_templates, render_html
 from .visuals import build_visuals
 
 if TYPE_CHECKING:
     from .pdf import Rendered, RenderOptions
+
+
+#: The bundled Chinese font (Noto Sans CJK SC cut to GB2312 and Big5 level 1), in fonts/.
+CJK_FONT = "NotoSansSC-Regular-subset.otf"
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         *rendered.warnings,
         *broken_links(rendered.anchors, rendered.internal_links),
         *empty_chapters(prepared.html),
+        *missing_glyphs(prepared.html, builtin_fonts() / CJK_FONT),
         *low_resolution(((i.url, i.dpi) for i in rendered.images), request.profile),
     ]
     if request.strict and problems:

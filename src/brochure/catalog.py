@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import DataError, SelectionError
-from .models import City, Country, PackRequest, Source, Sourced, Topic
+from .models import City, Country, Event, PackRequest, Point, Routes, Source, Sourced, Topic
 from .yamlfile import YamlDoc, describe_errors, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,6 +27,8 @@ class Catalog:
     cities: dict[str, City]
     topics: dict[str, Topic]
     sources: dict[str, Source]
+    events: tuple[Event, ...] = ()  # data/calendar.yml, when there is one
+    routes: Routes | None = None  # data/routes.yml, when there is one
 
     def region(self, city: City) -> str:
         """The display name of a city's region."""
@@ -102,9 +104,11 @@ def load_catalog(root: Path) -> Catalog:
                     + _did_you_mean(city_id, cities)
                 )
 
-    documents: list[tuple[BaseModel, YamlDoc]] = [*loaded_cities.values(), *loaded_topics.values()]
+    events, routes, travel_docs = _load_travel(problems, root, cities)
+    documents: list[tuple[Any, YamlDoc]] = [*loaded_cities.values(), *loaded_topics.values()]
     if country is not None and country_doc is not None:
         documents.insert(0, (country, country_doc))
+    documents += travel_docs
     for model, doc in documents:
         for loc, fact in iter_sourced(model):
             if fact.source not in sources:
@@ -120,7 +124,77 @@ def load_catalog(root: Path) -> Catalog:
             f"{root}: {count} problem{'s' if count > 1 else ''} in the content", problems.items
         )
     assert country is not None
-    return Catalog(root, country, cities, topics, sources)
+    return Catalog(root, country, cities, topics, sources, events, routes)
+
+
+#: The optional files beside cities/ and topics/: the calendar and the routes.
+CALENDAR_FILE = "calendar.yml"
+ROUTES_FILE = "routes.yml"
+
+
+def _load_travel(
+    problems: _Problems, root: Path, cities: dict[str, City]
+) -> tuple[tuple[Event, ...], Routes | None, list[tuple[Any, YamlDoc]]]:
+    """The calendar and the routes, each optional, cross-checked against the cities."""
+    docs: list[tuple[Any, YamlDoc]] = []
+    events: list[Event] = []
+    if (root / CALENDAR_FILE).exists():
+        events, doc = _load_list(problems, root / CALENDAR_FILE, Event)
+        if doc is not None and events:
+            docs.append((events, doc))
+            problems.items.extend(_check_events(events, doc, cities))
+    routes = None
+    if (root / ROUTES_FILE).exists():
+        routes, doc = problems.load(root / ROUTES_FILE, Routes)
+        if routes is not None and doc is not None:
+            docs.append((routes, doc))
+            problems.items.extend(_check_routes(routes, doc, cities))
+    return tuple(events), routes, docs
+
+
+def _check_events(events: list[Event], doc: YamlDoc, cities: dict[str, City]) -> list[str]:
+    """Event ids given once; every city an event names exists."""
+    found = []
+    seen: set[str] = set()
+    for i, event in enumerate(events):
+        if event.id in seen:
+            found.append(f"{doc.where((i, 'id'))}: {i}.id: event id {event.id!r} is given twice")
+        seen.add(event.id)
+        for j, city_id in enumerate(event.cities):
+            if city_id not in cities:
+                found.append(
+                    f"{doc.where((i, 'cities', j))}: {i}.cities.{j}: no such city {city_id!r}"
+                    + _did_you_mean(city_id, cities)
+                )
+    return found
+
+
+def _check_routes(routes: Routes, doc: YamlDoc, cities: dict[str, City]) -> list[str]:
+    """Cities exist, each pair appears once, every mode used has an allowance."""
+    found = []
+    pairs: dict[frozenset[str], int] = {}
+    for i, route in enumerate(routes.routes):
+        for j, city_id in enumerate(route.between):
+            if city_id not in cities:
+                found.append(
+                    f"{doc.where(('routes', i, 'between', j))}: routes.{i}.between.{j}: "
+                    f"no such city {city_id!r}" + _did_you_mean(city_id, cities)
+                )
+        pair = frozenset(route.between)
+        if pair in pairs:
+            found.append(
+                f"{doc.where(('routes', i, 'between'))}: routes.{i}.between: "
+                f"{' and '.join(route.between)} are already paired in routes.{pairs[pair]}"
+            )
+        pairs.setdefault(pair, i)
+        for j, option in enumerate(route.options):
+            if option.mode not in routes.allowances:
+                found.append(
+                    f"{doc.where(('routes', i, 'options', j, 'mode'))}: "
+                    f"routes.{i}.options.{j}.mode: no allowance for {option.mode.value!r} "
+                    "(add it under allowances)"
+                )
+    return found
 
 
 def _loc(dotted: str) -> tuple[str | int, ...]:
@@ -173,6 +247,10 @@ def iter_sourced(model: Any, loc: str = "") -> Iterator[tuple[str, Sourced]]:
     """Every sourced fact inside a model, with its dotted location."""
     if isinstance(model, Sourced):
         yield loc, model
+    if isinstance(model, Point):
+        if model.fact is not None:
+            yield loc, model.fact
+        return
     if isinstance(model, BaseModel):
         for name in type(model).model_fields:
             yield from iter_sourced(getattr(model, name), f"{loc}.{name}" if loc else name)

@@ -186,6 +186,8 @@ def build(
 
     def action() -> None:
         result = build_pack(make())
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
         if result.warnings:

@@ -20,12 +20,14 @@ from .models import (
     Item,
     PackRequest,
     Paper,
+    PointFact,
     Population,
     Profile,
     Region,
     Sourced,
     Topic,
 )
+from .travel import calendar_entries, calendar_facts, travel_facts, travel_view
 
 _SINGULAR = {
     "specialisations": "Specialisation",
@@ -98,6 +100,8 @@ def fact_label(loc: str, fact: Sourced) -> str:
         return "Population"
     if isinstance(fact, Airport):
         return f"Airport: {fact.code}"
+    if isinstance(fact, PointFact):
+        return f"Point: {fact.title}"
     if isinstance(fact, Emergency):
         return f"Emergency number: {fact.service}"
     if isinstance(fact, Item):
@@ -187,9 +191,17 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
             if getattr(view.city.essentials, loc.split(".")[0]) is None
         ]
         rows += _rows(view.city.name, _labelled([*iter_sourced(view.city), *inherited]))
+    travel = travel_view(catalog, selection)
+    trip = (
+        (request.trip_start, request.trip_end or request.trip_start) if request.trip_start else None
+    )
+    calendar = calendar_entries(catalog, selection, build_date, trip)
+    rows += _rows("Getting between the cities", travel_facts(travel))
+    rows += _rows("Calendar", calendar_facts(calendar))
     for tv in topics:
         body: list[tuple[str, Sourced]] = [("Overview", tv.topic)]
         body += _labelled(iter_sourced(tv.topic.facts))
+        body += _labelled(iter_sourced(tv.topic.points))
         body += [(f"Note on {c.name}", n) for c, n in tv.notes]
         rows += _rows(tv.topic.title, body)
 
@@ -221,6 +233,9 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         },
         "itinerary": itinerary_view(catalog, selection, request),
         "driver_cards": driver_cards(selection),
+        "travel": travel,
+        "calendar": calendar,
+        "lapses": [],
         "country": catalog.country,
         "country_dates": _date_range(catalog.country),
         "cities": cities,
@@ -279,7 +294,7 @@ def driver_cards(selection: Selection) -> list[dict[str, Any]]:
         for card in cards:  # a landmark that is also a district gets one card
             unique.setdefault(str(card["name_zh"]), card)
         if unique:
-            groups.append({"city": city, "cards": list(unique.values())})
+            groups.append({"city": city, "cards": list(unique.values()), "lang": city.script.lang})
     return groups
 
 

@@ -36,10 +36,17 @@ class Source(Model):
 
 
 class Sourced(Model):
-    """Something stated as fact: it names a source id and an as-of date."""
+    """Something stated as fact: a source id, an as-of date and, if it ends, its last day."""
 
     source: Id
     as_of: dt.date
+    valid_until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Sourced:
+        if self.valid_until is not None and self.valid_until < self.as_of:
+            raise ValueError(f"valid_until {self.valid_until} is before as_of {self.as_of}")
+        return self
 
 
 class Fact(Sourced):
@@ -153,6 +160,18 @@ class Depth(StrEnum):
     short = "short"
 
 
+class Script(StrEnum):
+    """Which Chinese characters a city writes: simplified (mainland) or traditional."""
+
+    simplified = "simplified"
+    traditional = "traditional"
+
+    @property
+    def lang(self) -> str:
+        """The BCP 47 language tag of Chinese text in this script."""
+        return "zh-Hant" if self is Script.traditional else "zh-Hans"
+
+
 class City(Model):
     """One city: its profile, what it makes, and what a visitor needs."""
 
@@ -162,6 +181,7 @@ class City(Model):
     country: Id
     region: Id
     depth: Depth = Depth.full
+    script: Script = Script.simplified
     order: int = 100
     tagline: Line
     population: Population
@@ -192,11 +212,39 @@ class CityNote(Sourced):
     text: Text
 
 
+class PointFact(Sourced):
+    """The sourced part of a topic point, as the sources page and checks see it."""
+
+    title: Line
+
+
 class Point(Model):
-    """A titled paragraph inside a topic, such as one investment sector."""
+    """A titled paragraph inside a topic; it may name its own source and dates."""
 
     title: Line
     text: Text
+    source: Id | None = None
+    as_of: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _source_with_date(self) -> Point:
+        if (self.source is None) != (self.as_of is None):
+            raise ValueError("source and as_of come together: give both or neither")
+        if self.valid_until is not None and self.as_of is None:
+            raise ValueError("valid_until needs source and as_of")
+        if self.valid_until is not None and self.as_of and self.valid_until < self.as_of:
+            raise ValueError(f"valid_until {self.valid_until} is before as_of {self.as_of}")
+        return self
+
+    @property
+    def fact(self) -> PointFact | None:
+        """This point as a sourced fact, when it names a source."""
+        if self.source is None or self.as_of is None:
+            return None
+        return PointFact(
+            source=self.source, as_of=self.as_of, valid_until=self.valid_until, title=self.title
+        )
 
 
 class Topic(Sourced):
@@ -210,6 +258,75 @@ class Topic(Sourced):
     points: tuple[Point, ...] = ()
     facts: tuple[Fact, ...] = ()
     cities: dict[Id, CityNote] = {}
+
+
+class EventKind(StrEnum):
+    """What a calendar entry is: a public holiday or a trade fair."""
+
+    holiday = "holiday"
+    fair = "fair"
+
+
+class Event(Sourced):
+    """A holiday or fair on the calendar (data/calendar.yml); `end` is its last day."""
+
+    id: Id
+    name: Line
+    name_zh: Line | None = None
+    kind: EventKind
+    cities: Annotated[tuple[Id, ...], Field(min_length=1)]
+    start: dt.date
+    end: dt.date
+    note: Line | None = None
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Event:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def until(self) -> dt.date:
+        """The last day the entry holds: `valid_until`, else `end`."""
+        return self.valid_until or self.end
+
+
+class Mode(StrEnum):
+    """How a route option travels."""
+
+    rail = "rail"
+    air = "air"
+    road = "road"
+    ferry = "ferry"
+
+
+class RouteOption(Sourced):
+    """One way of getting between two cities, with its time on board in minutes."""
+
+    mode: Mode
+    summary: Line
+    minutes: Annotated[int, Field(gt=0, le=10_000)]
+    note: Line | None = None
+
+
+class Route(Model):
+    """The ways between two cities (in either order)."""
+
+    between: tuple[Id, Id]
+    options: Annotated[tuple[RouteOption, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _two_cities(self) -> Route:
+        if self.between[0] == self.between[1]:
+            raise ValueError(f"between names {self.between[0]!r} twice: give two cities")
+        return self
+
+
+class Routes(Model):
+    """data/routes.yml: minutes added per mode for door to door, and the routes."""
+
+    allowances: dict[Mode, Annotated[int, Field(ge=0, le=1440)]]
+    routes: tuple[Route, ...] = ()
 
 
 class Paper(StrEnum):

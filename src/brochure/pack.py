@@ -20,17 +20,22 @@ from .charts import Palette
 from .context import build_context, build_date_today
 from .errors import BrochureError, RenderError
 from .fetcher import ResourcePolicy
+from .lapses import lapsed_facts, trip_notes
 from .limits import Limits, bounded
 from .models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .parts import PART_MARKER, split_pack, weight
-from .preflight import broken_links, empty_chapters, low_resolution
+from .preflight import broken_links, empty_chapters, low_resolution, missing_glyphs
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .templating import check_templates, render_html
 from .visuals import build_visuals
 
 if TYPE_CHECKING:
     from .pdf import Rendered, RenderOptions
+
+
+#: The bundled Chinese font (Noto Sans CJK SC cut to GB2312 and Big5 level 1), in fonts/.
+CJK_FONT = "NotoSansSC-Regular-subset.otf"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class BuildResult:
     topics: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     parts: int = 1  # documents the PDF was laid out in: 1 is whole (see parts.py)
+    notes: tuple[str, ...] = ()  # with trip dates: facts that lapse, events inside the trip
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class PreparedPack:
     html: str
     base_url: str
     policy: ResourcePolicy
+    notes: tuple[str, ...] = ()  # see BuildResult.notes
 
 
 def make_request(**options: Any) -> PackRequest:
@@ -97,6 +104,7 @@ def prepare(
     )
     sheets = stylesheets()
     context = build_context(catalog, selection, request)
+    context["lapses"], notes = trip_notes(catalog, selection, request, context["calendar"])
     context["stylesheets"] = [p.resolve().as_uri() for p in sheets]
     context["paper_size"] = paper.css
     context["brand"] = brand_context(kit)
@@ -116,6 +124,7 @@ def prepare(
         html,
         builtin_templates().resolve().as_uri() + "/",
         policy,
+        tuple(notes),
     )
 
 
@@ -175,6 +184,7 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         *rendered.warnings,
         *broken_links(rendered.anchors, rendered.internal_links),
         *empty_chapters(prepared.html),
+        *missing_glyphs(prepared.html, builtin_fonts() / CJK_FONT),
         *low_resolution(((i.url, i.dpi) for i in rendered.images), request.profile),
     ]
     if request.strict and problems:
@@ -243,6 +253,7 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
         done.topics,
         done.warnings,
         done.parts,
+        prepared.notes,
     )
 
 
@@ -356,6 +367,7 @@ def check_project(
     warnings = list(kit.warnings if kit else ())
     if max_age_days is not None:
         warnings += stale_facts(catalog, max_age_days, build_date_today())
+    warnings += lapsed_facts(catalog, build_date_today())
     if strict and warnings:
         raise BrochureError("warnings are errors with --strict", warnings)
     return CheckReport(catalog, kit, tuple(warnings))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import html as html_mod
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from .models import Profile
 
@@ -39,4 +42,27 @@ def low_resolution(images: Iterable[tuple[str, float]], profile: Profile) -> lis
         f"image {url} prints at {dpi:.0f} dpi, under {MIN_PRINT_DPI} dpi"
         for url, dpi in images
         if dpi < MIN_PRINT_DPI
+    ]
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
+
+
+@functools.cache
+def _cmap(font: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # WeasyPrint's dependency: loaded only when asked
+
+    with TTFont(font, lazy=True) as opened:
+        return frozenset(opened.getBestCmap())
+
+
+def missing_glyphs(html: str, font: Path) -> list[str]:
+    """Chinese characters in the pack's text that the CJK font cannot draw."""
+    text = html_mod.unescape(_TAG.sub(" ", html))
+    wanted = dict.fromkeys(_CJK.findall(text))
+    cmap = _cmap(font)
+    return [
+        f"character {ch} (U+{ord(ch):04X}) is not in the CJK font {font.name}"
+        for ch in wanted
+        if ord(ch) not in cmap
     ]

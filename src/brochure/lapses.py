@@ -1,0 +1,105 @@
+"""Facts that end: those a trip outlasts, and those already past their `valid_until`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import ROUTES_FILE, Catalog, Selection, iter_sourced
+from .context import fact_label
+from .models import CityNote, PackRequest, PointFact, RouteOption, Sourced, Topic
+from .travel import CalendarEntry, calendar_note
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """A fact that holds only until a given day, and where it lives."""
+
+    label: str
+    chapter: str
+    file: str  # relative to the content folder's parent: data/topics/entry.yml
+    loc: str
+    until: dt.date
+
+    def notice(self, trip_start: dt.date) -> str:
+        """One line for the build output and the pack's notice box."""
+        when = "before the trip starts" if self.until < trip_start else "during the trip"
+        return (
+            f"{self.label} ({self.chapter}) holds until {_day(self.until)} and lapses {when} "
+            f"({self.file}: {self.loc})"
+        )
+
+
+def _day(date: dt.date) -> str:
+    return f"{date.day} {date:%B %Y}"
+
+
+def _label(loc: str, fact: Sourced) -> str:
+    if isinstance(fact, PointFact):
+        return fact.title
+    if isinstance(fact, Topic):
+        return "Overview"
+    if isinstance(fact, RouteOption):
+        return fact.summary
+    if isinstance(fact, CityNote):
+        return f"Note on {loc.rsplit('.', 1)[-1]}"
+    return fact_label(loc, fact)
+
+
+def _documents(
+    catalog: Catalog, selection: Selection | None
+) -> Iterator[tuple[str, str, str, Sourced]]:
+    """(file, chapter, loc, fact) for every dated fact a pack (or the whole content) holds."""
+    cities = selection.cities if selection else tuple(catalog.cities.values())
+    topics = selection.topics if selection else tuple(catalog.topics.values())
+    chosen = {c.id for c in cities}
+    named: list[tuple[str, str, Any]] = [("country.yml", catalog.country.name, catalog.country)]
+    named += [(f"cities/{c.id}.yml", c.name, c) for c in cities]
+    named += [(f"topics/{t.id}.yml", t.title, t) for t in topics]
+    for file, chapter, model in named:
+        for loc, fact in iter_sourced(model):
+            city = loc.split(".")[1] if loc.startswith("cities.") else None
+            if city is None or city in chosen:
+                yield file, chapter, loc, fact
+    if catalog.routes is not None:
+        for i, route in enumerate(catalog.routes.routes):
+            if set(route.between) <= chosen:
+                names = "\u2013".join(catalog.cities[c].name for c in route.between)
+                for j, option in enumerate(route.options):
+                    where = f"routes.{i}.options.{j}"
+                    yield ROUTES_FILE, f"route {names}", where, option
+
+
+def trip_lapses(
+    catalog: Catalog, selection: Selection, trip_start: dt.date, trip_end: dt.date | None
+) -> list[Lapse]:
+    """Facts in the pack whose `valid_until` falls before the trip's last day."""
+    last = trip_end or trip_start
+    return [
+        Lapse(_label(loc, fact), chapter, f"{catalog.root.name}/{file}", loc, fact.valid_until)
+        for file, chapter, loc, fact in _documents(catalog, selection)
+        if fact.valid_until is not None and fact.valid_until < last
+    ]
+
+
+def lapsed_facts(catalog: Catalog, today: dt.date) -> list[str]:
+    """Warnings for facts in the content whose `valid_until` is already past `today`."""
+    return [
+        f"{catalog.root / file}: {loc or 'topic'}: valid until {fact.valid_until}, "
+        f"{(today - fact.valid_until).days} days ago"
+        for file, _, loc, fact in _documents(catalog, None)
+        if fact.valid_until is not None and fact.valid_until < today
+    ]
+
+
+def trip_notes(
+    catalog: Catalog, selection: Selection, request: PackRequest, calendar: list[CalendarEntry]
+) -> tuple[list[str], list[str]]:
+    """The pack's lapse notices, and every note the build prints (lapses, then events)."""
+    if request.trip_start is None:
+        return [], []
+    lapses = trip_lapses(catalog, selection, request.trip_start, request.trip_end)
+    notices = [lapse.notice(request.trip_start) for lapse in lapses]
+    return notices, [*notices, *(calendar_note(e) for e in calendar if e.in_trip)]

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from brochure.catalog import iter_sourced, load_catalog
 from brochure.errors import DataError
-from brochure.models import Event, Fact, Point, PointFact, Routes, Script
+from brochure.models import Event, Fact, Mode, Point, PointFact, Routes, Script
 from brochure.resources import builtin_data
 from brochure.travel import date_span, duration
 from travelfix import change, line_of, travel_content
@@ -87,7 +87,7 @@ def test_routes_need_two_different_cities_and_known_modes() -> None:
 def test_calendar_and_routes_load_and_their_facts_are_checked(data: Path) -> None:
     catalog = load_catalog(data)
     assert [e.id for e in catalog.events][:2] == ["fixture-fair-spring", "fixture-harbour-holiday"]
-    assert catalog.routes is not None and catalog.routes.allowances["air"] == 150
+    assert catalog.routes is not None and catalog.routes.allowances[Mode.air] == 150
     points = [
         f for _, f in iter_sourced(catalog.topics["fixture-rules"]) if isinstance(f, PointFact)
     ]

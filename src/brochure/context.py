@@ -41,6 +41,10 @@ _PLURAL = {
     "Landmark": "Landmarks",
     "Airport": "Airports",
     "Emergency number": "Emergency numbers",
+    "Point": "Points",
+    "Route": "Routes",
+    "Fair": "Fairs",
+    "Holiday": "Holidays",
 }
 
 ESSENTIAL_LABELS = {

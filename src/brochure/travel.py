@@ -70,7 +70,7 @@ def calendar_entries(
 
 def calendar_note(entry: CalendarEntry) -> str:
     """The build's note on an event inside the trip."""
-    note = entry.event.note or ("a public holiday" if entry.event.kind == "holiday" else "a fair")
+    note = entry.event.note or ("public holiday" if entry.event.kind == "holiday" else "trade fair")
     if note[1:2].islower():
         note = note[0].lower() + note[1:]
     return f"{entry.event.name} ({entry.places}) {entry.dates} falls inside the trip: {note}"

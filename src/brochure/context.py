@@ -27,7 +27,7 @@ from .models import (
     Sourced,
     Topic,
 )
-from .travel import calendar_entries, calendar_facts, travel_facts, travel_view
+from .travel import calendar_entries, calendar_facts, travel_facts, travel_view, trip_span
 
 _SINGULAR = {
     "specialisations": "Specialisation",
@@ -196,9 +196,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         ]
         rows += _rows(view.city.name, _labelled([*iter_sourced(view.city), *inherited]))
     travel = travel_view(catalog, selection)
-    trip = (
-        (request.trip_start, request.trip_end or request.trip_start) if request.trip_start else None
-    )
+    trip = trip_span(request)
     calendar = calendar_entries(catalog, selection, build_date, trip)
     rows += _rows("Getting between the cities", travel_facts(travel))
     rows += _rows("Calendar", calendar_facts(calendar))
@@ -216,6 +214,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
             "traveller": request.traveller,
             "trip_start": request.trip_start,
             "trip_end": request.trip_end,
+            "trip": trip,
             "build_date": build_date,
             "paper": paper.value,
             "compact": paper.compact,

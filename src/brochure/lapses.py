@@ -10,7 +10,7 @@ from typing import Any
 from .catalog import ROUTES_FILE, Catalog, Selection, iter_sourced
 from .context import fact_label
 from .models import CityNote, PackRequest, PointFact, RouteOption, Sourced, Topic
-from .travel import CalendarEntry, calendar_note
+from .travel import CalendarEntry, calendar_note, trip_span
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,11 @@ def trip_notes(
     catalog: Catalog, selection: Selection, request: PackRequest, calendar: list[CalendarEntry]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The pack's lapse notices (for the template), and every note the build prints."""
-    if request.trip_start is None:
+    trip = trip_span(request)
+    if trip is None:
         return [], []
-    start = request.trip_start
-    lapses = trip_lapses(catalog, selection, start, request.trip_end)
+    start = trip[0]
+    lapses = trip_lapses(catalog, selection, *trip)
     shown = [{**vars(lapse), "when": lapse.when(start)} for lapse in lapses]
     notes = [lapse.notice(start) for lapse in lapses]
     return shown, [*notes, *(calendar_note(e) for e in calendar if e.in_trip)]

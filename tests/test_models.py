@@ -488,7 +488,7 @@ def test_hong_kong_rows_source_its_own_essentials(catalog: Catalog) -> None:
     own = raw("cities/hong-kong.yml")["essentials"]
     for name, label in ESSENTIAL_LABELS.items():
         assert labels[label] == own[name]["source"], name
-    assert labels["Currency"] == "hk-gov-portal"
+    assert labels["Currency"] == own["currency"]["source"]
     # nothing from the mainland defaults leaks into the Hong Kong chapter
     assert "cn-gov-portal" not in {r.source_id for r in rows}
     hkia = "xinhua-hkia-2025"

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from brochure.catalog import iter_sourced, load_catalog
 from brochure.errors import DataError
-from brochure.models import Event, Fact, Point, PointFact, Routes, Script
+from brochure.models import Event, Fact, Mode, Point, PointFact, Routes, Script
 from brochure.resources import builtin_data
 from brochure.travel import date_span, duration
 from travelfix import change, line_of, travel_content
@@ -87,7 +87,7 @@ def test_routes_need_two_different_cities_and_known_modes() -> None:
 def test_calendar_and_routes_load_and_their_facts_are_checked(data: Path) -> None:
     catalog = load_catalog(data)
     assert [e.id for e in catalog.events][:2] == ["fixture-fair-spring", "fixture-harbour-holiday"]
-    assert catalog.routes is not None and catalog.routes.allowances["air"] == 150
+    assert catalog.routes is not None and catalog.routes.allowances[Mode.air] == 150
     points = [
         f for _, f in iter_sourced(catalog.topics["fixture-rules"]) if isinstance(f, PointFact)
     ]
@@ -184,3 +184,32 @@ def test_durations_and_date_spans_read_as_printed() -> None:
     assert date_span(d(2026, 9, 28), d(2026, 10, 8)) == "28 Sep-8 Oct 2026"
     assert date_span(d(2026, 12, 30), d(2027, 1, 2)) == "30 Dec 2026-2 Jan 2027"
     assert date_span(d(2026, 10, 1), d(2026, 10, 1)) == "1 Oct 2026"
+
+
+def test_an_itinerary_s_dates_make_the_trip_when_none_are_given(data: Path) -> None:
+    from brochure.catalog import select_for
+    from brochure.lapses import trip_notes
+    from brochure.models import PackRequest
+    from brochure.travel import calendar_entries, trip_span
+
+    stops = [
+        {"city": "guangzhou", "arrive": "2027-03-03", "depart": "2027-03-04"},
+        {"city": "hong-kong", "arrive": "2027-03-04", "depart": "2027-03-06"},
+    ]
+    request = PackRequest(itinerary=stops, topics=["fixture-rules"], data_dir=data)
+    assert trip_span(request) == (dt.date(2027, 3, 3), dt.date(2027, 3, 6))
+    assert trip_span(PackRequest(trip_start="2027-03-01")) == (dt.date(2027, 3, 1),) * 2
+    assert trip_span(PackRequest()) is None
+    catalog = load_catalog(data)
+    selection = select_for(catalog, request)
+    entries = calendar_entries(catalog, selection, dt.date(2026, 12, 2), trip_span(request))
+    assert [(e.event.name, e.in_trip) for e in entries] == [
+        ("Fixture Spring Fair", True),
+        ("Fixture Harbour Day", False),
+    ]
+    shown, notes = trip_notes(catalog, selection, request, entries)
+    assert [s["label"] for s in shown if "fixture" in s["file"]] == [
+        "Fixture visa waiver",
+        "Fixture transit scheme",
+    ]
+    assert notes[-1].startswith("Fixture Spring Fair (Guangzhou) 4-8 Mar 2027 falls inside")

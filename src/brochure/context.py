@@ -27,7 +27,7 @@ from .models import (
     Sourced,
     Topic,
 )
-from .travel import calendar_entries, calendar_facts, travel_facts, travel_view
+from .travel import calendar_entries, calendar_facts, travel_facts, travel_view, trip_span
 
 _SINGULAR = {
     "specialisations": "Specialisation",
@@ -41,6 +41,10 @@ _PLURAL = {
     "Landmark": "Landmarks",
     "Airport": "Airports",
     "Emergency number": "Emergency numbers",
+    "Point": "Points",
+    "Route": "Routes",
+    "Fair": "Fairs",
+    "Holiday": "Holidays",
 }
 
 ESSENTIAL_LABELS = {
@@ -183,27 +187,10 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
     listed = _join(names) if len(names) <= MAX_TITLE_CITIES else f"{len(names)} cities"
     title = request.title or f"Business briefing: {listed}"
 
-    rows = _rows(catalog.country.name, _labelled(iter_sourced(catalog.country)))
-    for view in cities:
-        inherited = [
-            (f"essentials.{loc}", fact)
-            for loc, fact in iter_sourced(view.essentials)
-            if getattr(view.city.essentials, loc.split(".")[0]) is None
-        ]
-        rows += _rows(view.city.name, _labelled([*iter_sourced(view.city), *inherited]))
     travel = travel_view(catalog, selection)
-    trip = (
-        (request.trip_start, request.trip_end or request.trip_start) if request.trip_start else None
-    )
+    trip = trip_span(request)
     calendar = calendar_entries(catalog, selection, build_date, trip)
-    rows += _rows("Getting between the cities", travel_facts(travel))
-    rows += _rows("Calendar", calendar_facts(calendar))
-    for tv in topics:
-        body: list[tuple[str, Sourced]] = [("Overview", tv.topic)]
-        body += _labelled(iter_sourced(tv.topic.facts))
-        body += _labelled(iter_sourced(tv.topic.points))
-        body += [(f"Note on {c.name}", n) for c, n in tv.notes]
-        rows += _rows(tv.topic.title, body)
+    rows = source_rows(catalog, cities, topics, travel_facts(travel), calendar_facts(calendar))
 
     return {
         "pack": {
@@ -212,6 +199,7 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
             "traveller": request.traveller,
             "trip_start": request.trip_start,
             "trip_end": request.trip_end,
+            "trip": trip,
             "build_date": build_date,
             "paper": paper.value,
             "compact": paper.compact,
@@ -244,6 +232,33 @@ def build_context(catalog: Catalog, selection: Selection, request: PackRequest) 
         "source_rows": rows,
         "essential_labels": ESSENTIAL_LABELS,
     }
+
+
+def source_rows(
+    catalog: Catalog,
+    cities: list[CityView],
+    topics: list[TopicView],
+    travel: list[tuple[str, Sourced]],
+    calendar: list[tuple[str, Sourced]],
+) -> list[SourceRow]:
+    """The sources table: country, cities, travel and calendar, topics, in pack order."""
+    rows = _rows(catalog.country.name, _labelled(iter_sourced(catalog.country)))
+    for view in cities:
+        inherited = [
+            (f"essentials.{loc}", fact)
+            for loc, fact in iter_sourced(view.essentials)
+            if getattr(view.city.essentials, loc.split(".")[0]) is None
+        ]
+        rows += _rows(view.city.name, _labelled([*iter_sourced(view.city), *inherited]))
+    rows += _rows("Getting between the cities", travel)
+    rows += _rows("Calendar", calendar)
+    for tv in topics:
+        body: list[tuple[str, Sourced]] = [("Overview", tv.topic)]
+        body += _labelled(iter_sourced(tv.topic.facts))
+        body += _labelled(iter_sourced(tv.topic.points))
+        body += [(f"Note on {c.name}", n) for c, n in tv.notes]
+        rows += _rows(tv.topic.title, body)
+    return rows
 
 
 def itinerary_view(

@@ -10,7 +10,7 @@ from typing import Any
 from .catalog import ROUTES_FILE, Catalog, Selection, iter_sourced
 from .context import fact_label
 from .models import CityNote, PackRequest, PointFact, RouteOption, Sourced, Topic
-from .travel import CalendarEntry, calendar_note
+from .travel import CalendarEntry, calendar_note, trip_span
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,15 @@ class Lapse:
     loc: str
     until: dt.date
 
+    def when(self, trip_start: dt.date) -> str:
+        """`before the trip starts` or `during the trip`."""
+        return "before the trip starts" if self.until < trip_start else "during the trip"
+
     def notice(self, trip_start: dt.date) -> str:
-        """One line for the build output and the pack's notice box."""
-        when = "before the trip starts" if self.until < trip_start else "during the trip"
+        """One line for the build output."""
         return (
-            f"{self.label} ({self.chapter}) holds until {_day(self.until)} and lapses {when} "
-            f"({self.file}: {self.loc})"
+            f"{self.label} ({self.chapter}) holds until {_day(self.until)} and lapses "
+            f"{self.when(trip_start)} ({self.file}: {self.loc})"
         )
 
 
@@ -96,10 +99,13 @@ def lapsed_facts(catalog: Catalog, today: dt.date) -> list[str]:
 
 def trip_notes(
     catalog: Catalog, selection: Selection, request: PackRequest, calendar: list[CalendarEntry]
-) -> tuple[list[str], list[str]]:
-    """The pack's lapse notices, and every note the build prints (lapses, then events)."""
-    if request.trip_start is None:
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The pack's lapse notices (for the template), and every note the build prints."""
+    trip = trip_span(request)
+    if trip is None:
         return [], []
-    lapses = trip_lapses(catalog, selection, request.trip_start, request.trip_end)
-    notices = [lapse.notice(request.trip_start) for lapse in lapses]
-    return notices, [*notices, *(calendar_note(e) for e in calendar if e.in_trip)]
+    start = trip[0]
+    lapses = trip_lapses(catalog, selection, *trip)
+    shown = [{**vars(lapse), "when": lapse.when(start)} for lapse in lapses]
+    notes = [lapse.notice(start) for lapse in lapses]
+    return shown, [*notes, *(calendar_note(e) for e in calendar if e.in_trip)]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .catalog import Catalog, Selection
-from .models import City, Event, Mode, Route, RouteOption, Routes, Sourced
+from .models import City, Event, Mode, PackRequest, Route, RouteOption, Routes, Sourced
 
 MODE_NAMES = {"rail": "Rail", "air": "Air", "road": "Road", "ferry": "Ferry"}
 
@@ -29,6 +29,16 @@ def date_span(start: dt.date, end: dt.date) -> str:
     if start.month != end.month:
         return f"{start.day} {start:%b}-{last}"
     return f"{start.day}-{last}"
+
+
+def trip_span(request: PackRequest) -> tuple[dt.date, dt.date] | None:
+    """The trip's first and last day: its trip dates, else its itinerary's, else None."""
+    arrivals = [d for s in request.itinerary for d in (s.arrive, s.depart) if d]
+    start = request.trip_start or (min(arrivals) if arrivals else None)
+    if start is None:
+        return None
+    end = request.trip_end or (max(arrivals) if arrivals else start)
+    return start, max(end, start)
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ def calendar_entries(
 
 def calendar_note(entry: CalendarEntry) -> str:
     """The build's note on an event inside the trip."""
-    note = entry.event.note or ("a public holiday" if entry.event.kind == "holiday" else "a fair")
+    note = entry.event.note or ("public holiday" if entry.event.kind == "holiday" else "trade fair")
     if note[1:2].islower():
         note = note[0].lower() + note[1:]
     return f"{entry.event.name} ({entry.places}) {entry.dates} falls inside the trip: {note}"

@@ -315,19 +315,14 @@ def _spread(points: list[Point], radii: Sequence[float], gap: float = 0.35) -> l
 
 
 def _place(
-    points: Sequence[tuple[float, float, float, float, float]],
-    limit: Box,
-    coast: _Grid,
-    avoid: Sequence[Box] = (),
+    points: Sequence[tuple[float, float, float, float, float]], limit: Box, coast: _Grid
 ) -> list[_Label]:
     """Greedy placement: each label takes its cheapest place in the order given.
 
     `points` are (x, y, dot radius, label width, label height). Going outside `limit`,
-    covering a dot, a placed label or a box in `avoid`, and crossing the coastline all
-    cost.
+    covering a dot or a placed label, and crossing the coastline all cost.
     """
     dots = [(x - r - 0.3, y - r - 0.3, x + r + 0.3, y + r + 0.3) for x, y, r, _, _ in points]
-    dots += list(avoid)
     placed: list[_Label] = []
     for i, (x, y, r, w, h) in enumerate(points):
         best: _Label | None = None

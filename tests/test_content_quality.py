@@ -57,6 +57,12 @@ PHRASES = (
     "verify",
 )
 NOTES = [(p, re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE)) for p in PHRASES]
+#: "Reported to the police" is an instruction, not a hedge.
+_OFFICIAL = r"(?!\s+(?:the\s+)?(?:police|authorities|immigration|embassy|consulate|hotel)\b)"
+NOTES[PHRASES.index("reported to")] = (
+    "reported to",
+    re.compile(rf"\breported to\b{_OFFICIAL}", re.IGNORECASE),
+)
 NOTES.append(("as of 20XX", re.compile(r"\bas of (?:20\d\d|20xx)\b", re.IGNORECASE)))
 
 #: Path segments that still mean a home page: /en/, /english/index.html and the like.
@@ -79,9 +85,10 @@ class Cited:
 
     @property
     def kind(self) -> str:
-        """What sort of fact: the field it sits in (population, airports, points...)."""
-        head = self.loc.split(".")[0]
-        return head or type(self.model).__name__
+        """What sort of fact: its model and its field (Item:companies, Airport:airports)."""
+        field = next((p for p in self.loc.split(".") if p and not p.isdigit()), "")
+        name = type(self.model).__name__
+        return f"{name}:{field}" if field else name
 
     @property
     def valid_until(self) -> dt.date | None:
@@ -213,6 +220,7 @@ def test_note_checks_catch_notes_split_across_lines() -> None:
     phrases = {phrase for phrase, _ in note_hits(flat_text(page))}
     assert phrases == {"probably", "reported to", "TBD"}
     assert not list(note_hits("Facts as of November 2026. Said Tomas. Verifying? Todos."))
+    assert not list(note_hits("A lost passport must be reported to the police at once."))
     assert [p for p, _ in note_hits("figures as of 2023")] == ["as of 20XX"]
 
 
@@ -292,8 +300,9 @@ def stamped_dates(facts: Iterable[Cited], accessed: dict[str, dt.date]) -> list[
     """Dates that look stamped on rather than taken from the source.
 
     - the seed's date on a fact that cites another source (the date was left behind);
-    - one (source, as_of) pair on more than STAMP_LIMIT facts of three kinds or more,
-      unless as_of is the day the source was read (a standing fact, such as a name);
+    - one (source, as_of) pair on more than STAMP_LIMIT facts of three kinds or more in
+      three files or more (unrelated facts), unless as_of is the day the source was read
+      (a standing fact, such as a name);
     - a head count dated the day its source was read (a count describes a census or a year).
     """
     facts = list(facts)
@@ -309,7 +318,7 @@ def stamped_dates(facts: Iterable[Cited], accessed: dict[str, dt.date]) -> list[
     for (source, as_of), group in sorted(groups.items()):
         kinds = {c.kind for c in group}
         files = {c.file for c in group}
-        if len(group) > STAMP_LIMIT and len(kinds) >= 3:
+        if len(group) > STAMP_LIMIT and len(kinds) >= 3 and len(files) >= 3:
             problems.append(
                 f"as_of {as_of} with source {source} on {len(group)} facts of {len(kinds)} kinds "
                 f"in {len(files)} files ({', '.join(sorted(kinds))}): a placeholder, not "
@@ -371,6 +380,10 @@ def test_date_checks_catch_what_they_are_for() -> None:
     assert len(stamped_dates(stamp, {"s": dt.date(2026, 12, 2)})) == 1
     assert not stamped_dates(stamp, {"s": day})  # the day it was read: a standing fact
     assert not stamped_dates(stamp[:STAMP_LIMIT], {"s": dt.date(2026, 12, 2)})
+    one_file = [Cited("cities/c.yml", c.loc, c.model, c.source, c.as_of) for c in stamp]
+    assert not stamped_dates(one_file, {"s": dt.date(2026, 12, 2)})  # one bulletin, one city
+    one_kind = [Cited(c.file, f"0.{i}", c.model, c.source, c.as_of) for i, c in enumerate(stamp)]
+    assert not stamped_dates(one_kind, {"s": dt.date(2026, 12, 2)})  # one notice's holidays
     left = [Cited("c.yml", "port", _Rule(source="s", as_of=SEED_DATE), "s", SEED_DATE)]
     assert len(stamped_dates(left, {})) == 1
 

@@ -95,7 +95,7 @@ def view(cities: Sequence[CityPoint]) -> Box:
 
 
 def _frame_for(width: float, pad: float, cities: Sequence[CityPoint]) -> _Frame:
-    """A frame around the view: its edges (curved once projected) sampled every degree."""
+    """A frame around the view, whose edges curve once projected (so each is sampled)."""
     west, south, east, north = view(cities)
     lons = [west + (east - west) * k / 40 for k in range(41)]
     lats = [south + (north - south) * k / 40 for k in range(41)]

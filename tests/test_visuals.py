@@ -18,7 +18,7 @@ from PIL import Image
 
 from brochure.brand import load_brand
 from brochure.charts import LABEL_SIZE, Palette, population_chart, sector_matrix, text_width
-from brochure.geomap import ZH_SIZE, CityPoint, china_map, city_inset, outlines
+from brochure.geomap import ZH_SIZE, CityPoint, china_map, city_inset, land
 from brochure.qr import QUIET_ZONE, qr_svg
 from brochure.resources import builtin_data, builtin_styles
 from pdftools import fonts_of, page_texts
@@ -232,40 +232,85 @@ def test_sector_matrix_without_rows_or_columns(
 # -- outlines and maps ----------------------------------------------------------------
 
 
-def test_geo_data_is_small_licensed_and_china_includes_hong_kong_and_macao() -> None:
+def test_geo_data_is_small_licensed_land_without_boundaries() -> None:
     folder = builtin_data() / "geo"
-    assert (folder / "china.json").stat().st_size < 300_000
+    assert sorted(p.name for p in folder.iterdir()) == ["LICENCE.md", "land.json"]
+    assert (folder / "land.json").stat().st_size < 150_000
     licence = (folder / "LICENCE.md").read_text(encoding="utf-8")
-    assert "Natural Earth" in licence and "ISC" in licence
-    json.loads((folder / "china.json").read_text(encoding="utf-8"))
-    groups = {f.group for f in outlines()}
-    assert groups == {"china", "taiwan", "neighbour"}
-    (china,) = [f for f in outlines() if f.group == "china"]
-    mainland = [(31.23, 121.47), (39.13, 117.20), (23.13, 113.26), (39.9, 116.4), (22.6, 114.1)]
-    special = [(22.45, 114.10), (22.22, 113.52)]  # New Territories, Macao
-    for lat, lon in mainland + special:
-        assert sum(inside((lon, lat), ring) for ring in china.rings) == 1, (lat, lon)
-    # Hong Kong and Shenzhen are one outline: the boundary between them is dissolved.
-    (ring,) = [r for r in china.rings if inside((114.1, 22.6), r)]  # Shenzhen
-    assert inside((114.1, 22.45), ring)  # New Territories
-    assert not any(inside((139.7, 35.7), ring) for ring in china.rings)  # Tokyo
+    assert "Natural Earth" in licence and "ISC" in licence and "land-50m.json" in licence
+    assert "No national or disputed boundaries" in licence
+    document = json.loads((folder / "land.json").read_text(encoding="utf-8"))
+    assert set(document) == {"source", "rings"}  # one layer: no countries, no groups
+    rings = land()
+    on_land = [(31.23, 121.47), (39.13, 117.20), (23.13, 113.26), (39.9, 116.4), (22.6, 114.1)]
+    on_land += [(22.45, 114.10), (22.22, 113.52), (25.03, 121.56), (37.57, 126.98)]
+    for lat, lon in on_land:  # ... Hong Kong's New Territories, Macao, Taipei, Seoul
+        assert sum(inside((lon, lat), ring) for ring in rings) == 1, (lat, lon)
+    at_sea = [(38.8, 119.8), (35.0, 123.0), (29.0, 125.0), (24.3, 119.3), (19.0, 116.0)]
+    for lat, lon in at_sea:  # Bohai, Yellow Sea, East China Sea, Taiwan Strait, South China Sea
+        assert not any(inside((lon, lat), ring) for ring in rings), (lat, lon)
+    # Shenzhen and Hong Kong are one piece of land: nothing is drawn between them.
+    (ring,) = [r for r in rings if inside((114.1, 22.6), r)]
+    assert inside((114.1, 22.45), ring)
+
+
+def land_styles(root: ET.Element) -> set[tuple[str | None, str | None]]:
+    """(fill, stroke) of every shape on the map that is not a dot, label, leader or frame."""
+    skip = {"map-city", "map-leader", "map-frame", "map-border", "map-caption-band", "map-rule"}
+    return {
+        (e.get("fill"), e.get("stroke"))
+        for tag in ("path", "polygon", "rect", "polyline", "circle")
+        for e in root.iter(f"{S}{tag}")
+        if not skip & set((e.get("class") or "").split())
+    }
+
+
+def test_maps_draw_one_land_and_no_boundaries() -> None:
+    palette = Palette.default()
+    for svg in (
+        china_map(CITIES, palette, highlight="Shanghai"),
+        city_inset(CITIES[0], CITIES, palette),
+    ):
+        root = parse(svg)
+        (fill,) = by_class(root, "path", "map-land")
+        (coast,) = by_class(root, "path", "map-coast")
+        assert (fill.get("fill"), fill.get("stroke")) == (palette.tint, "none")
+        assert (coast.get("fill"), coast.get("stroke")) == ("none", palette.primary)
+        # One land fill and one coast line: no country, neighbour or highlight shape.
+        assert land_styles(root) == {(palette.tint, "none"), ("none", palette.primary)}
+        assert not by_class(root, "path", "map-china") and not by_class(root, "path", "map-context")
+        words = " ".join("".join(t.itertext()) for t in by_class(root, "text", "map-caption"))
+        assert "boundaries are not shown" in words.lower()
+        # The coast is not stroked where land is cut at the map's edge.
+        _, _, width, _ = (float(v) for v in root.get("viewBox", "").split())
+        for line in coast.get("d", "").split("M")[1:]:
+            for (x1, y1), (x2, y2) in itertools.pairwise(path_points(line)):
+                assert not (x1 == x2 == 0 or x1 == x2 == width or y1 == y2 == 0), (x1, y1)
+
+
+def test_map_view_widens_for_a_city_outside_it() -> None:
+    urumqi: CityPoint = ("Urumqi", "乌鲁木齐", 43.83, 87.62)
+    wide = parse(china_map([*CITIES, urumqi], Palette.default()))
+    usual = parse(china_map(CITIES, Palette.default()))
+    dots = {c.get("data-name"): c for c in by_class(wide, "circle", "map-city")}
+    _, _, width, height = (float(v) for v in wide.get("viewBox", "").split())
+    for dot in dots.values():
+        assert 0 < float(dot.get("cx", "0")) < width and 0 < float(dot.get("cy", "0")) < height
+    assert float(dots["Urumqi"].get("cx", "0")) < float(dots["Shanghai"].get("cx", "0"))
+    assert usual.get("viewBox") != wide.get("viewBox")
 
 
 def test_china_map_places_cities_where_they_are() -> None:
     palette = Palette.default()
     root = parse(china_map(CITIES, palette))
-    (outline,) = by_class(root, "path", "map-china")
-    assert outline.get("fill") == palette.tint and outline.get("stroke") == palette.primary
-    points = path_points(outline.get("d", ""))
-    x0, x1 = min(x for x, _ in points), max(x for x, _ in points)
-    y0, y1 = min(y for _, y in points), max(y for _, y in points)
     dots = {c.get("data-name"): c for c in by_class(root, "circle", "map-city")}
     assert set(dots) == {c[0] for c in CITIES}
     pos = {name: (float(c.get("cx", "0")), float(c.get("cy", "0"))) for name, c in dots.items()}
-    for x, y in pos.values():
-        assert x0 < x < x1 and y0 < y < y1
-        # East coast cities sit in the eastern half, Tianjin and Qingdao in the north.
-        assert x > (x0 + x1) / 2
+    # Every dot but Hong Kong's (Victoria Harbour is sea at this scale) is on the land drawn.
+    rings = land_rings(root)
+    for name, point in pos.items():
+        if name != "Hong Kong":
+            assert sum(inside(point, ring) for ring in rings) == 1, name
     assert pos["Shanghai"][0] > pos["Tianjin"][0]  # east of Tianjin
     assert pos["Shanghai"][1] > pos["Tianjin"][1]  # and south of it
     assert pos["Guangzhou"][1] > pos["Shanghai"][1] and pos["Guangzhou"][0] < pos["Shanghai"][0]
@@ -278,7 +323,12 @@ def test_china_map_places_cities_where_they_are() -> None:
             (float(b.get("cx", "0")), float(b.get("cy", "0"))),
         )
         assert gap >= float(a.get("r", "0")) + float(b.get("r", "0"))
-    assert by_class(root, "path", "map-context")  # faint neighbours
+
+
+def land_rings(root: ET.Element) -> list[list[tuple[float, float]]]:
+    """The land path's rings in map millimetres."""
+    (fill,) = by_class(root, "path", "map-land")
+    return [path_points(part) for part in fill.get("d", "").split("Z") if part.strip()]
 
 
 def label_boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
@@ -334,7 +384,7 @@ def test_china_map_highlight_and_escaping() -> None:
 
 def test_china_map_without_cities_is_still_a_map() -> None:
     root = parse(china_map([], Palette.default()))
-    assert by_class(root, "path", "map-china")
+    assert by_class(root, "path", "map-land") and by_class(root, "text", "map-caption")
     assert not list(root.iter(f"{S}circle"))
 
 
@@ -349,10 +399,8 @@ def test_city_inset_marks_one_city() -> None:
     others = [c.get("data-name") for c in by_class(root, "circle", "map-city") if c is not mark]
     assert "Guangzhou" not in others and HOSTILE in others and len(others) == len(CITIES)
     assert "Guangzhou" in (root.findtext("svg:title", namespaces=NS) or "")
-    points = path_points(by_class(root, "path", "map-china")[0].get("d", ""))
     x, y = float(mark.get("cx", "0")), float(mark.get("cy", "0"))
-    assert min(p[0] for p in points) < x < max(p[0] for p in points)
-    assert min(p[1] for p in points) < y < max(p[1] for p in points)
+    assert sum(inside((x, y), ring) for ring in land_rings(root)) == 1  # Guangzhou is on land
 
 
 # -- rendering ------------------------------------------------------------------------
@@ -373,7 +421,7 @@ def test_visuals_render_with_the_bundled_fonts(tmp_path: Path) -> None:
     assert fonts_of(path, "Tianjn") == {"Brochure-Sans", "Brochure-Sans-Bold"}
 
 
-def test_map_draws_china_and_the_highlight(tmp_path: Path) -> None:
+def test_map_draws_land_and_the_highlight(tmp_path: Path) -> None:
     palette = Palette.default()
     image = render(china_map(CITIES, palette, highlight="Shanghai"), tmp_path, scale=2)
     colours = image.getcolors(maxcolors=1 << 20) or []
@@ -388,7 +436,7 @@ def test_map_draws_china_and_the_highlight(tmp_path: Path) -> None:
                 total += count
         return total
 
-    assert share(palette.tint) > 20_000  # China's fill
+    assert share(palette.tint) > 20_000  # the land's fill
     assert share(palette.secondary) > 20  # the highlighted dot
     assert share(palette.primary) > 1_000  # outline and dots
 

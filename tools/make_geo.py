@@ -1,14 +1,14 @@
-"""Rebuild data/geo/china.json from Natural Earth outlines in the npm package world-atlas.
+"""Rebuild data/geo/land.json from Natural Earth's land layer in the npm package world-atlas.
 
     python tools/make_geo.py                      # fetches world-atlas@2.0.2 with `npm pack`
     python tools/make_geo.py --source PATH        # a world-atlas .tgz or unpacked folder
 
-world-atlas (ISC, Mike Bostock) redistributes Natural Earth's 1:50m Admin 0 countries
-(public domain), version 4.1.0, as quantized TopoJSON. This script decodes the
-TopoJSON (delta-encoded arcs plus the quantization transform), merges China with
-Hong Kong and Macau into one outline, keeps the countries around China as faint
-context, simplifies the shared arcs once (so neighbouring borders still meet), clips
-the context to a box around China and writes lon/lat rings rounded to 0.01 degree.
+world-atlas (ISC, Mike Bostock) redistributes Natural Earth's 1:50m land polygons
+(public domain), version 4.1.0, as quantized TopoJSON. Land is one layer with no
+national or disputed boundaries in it, so a map drawn from it makes no claim about
+any border. This script decodes the TopoJSON (delta-encoded arcs plus the
+quantization transform), simplifies the arcs with Douglas-Peucker, cuts the land to
+a box around East Asia, drops specks and writes lon/lat rings rounded to 0.01 degree.
 Run by hand; neither the build nor CI needs it. Only the standard library is used.
 """
 
@@ -25,22 +25,16 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = "world-atlas@2.0.2"
-TOPOLOGY = "countries-50m.json"
+TOPOLOGY = "land-50m.json"
 HERE = Path(__file__).resolve().parent.parent
-OUTPUT = HERE / "data" / "geo" / "china.json"
+OUTPUT = HERE / "data" / "geo" / "land.json"
 
-#: China and the two special administrative regions, drawn as one outline.
-CHINA = {"156": "China", "344": "Hong Kong", "446": "Macao"}
-#: Taiwan is kept as its own group, so the way it is drawn is one decision in geomap.py.
-TAIWAN = {"158"}
-#: Countries whose outline touches this box are kept as context (lon, lat).
-CONTEXT_BOX = (70.0, 15.0, 140.0, 55.0)
-#: Context outlines are cut to this larger box, which holds any view of China.
-CLIP_BOX = (55.0, 0.0, 155.0, 62.0)
-#: Douglas-Peucker tolerance in degrees (about 0.1 mm on a 160 mm map of China).
+#: Land is cut to this box (west, south, east, north); it holds every view geomap.py draws.
+CLIP_BOX = (60.0, 0.0, 155.0, 58.0)
+#: Douglas-Peucker tolerance in degrees (about 0.1 mm on a 165 mm map of eastern China).
 TOLERANCE = 0.03
 #: Rings smaller than this (square degrees) are dropped: specks at print size.
-MIN_AREA = {"china": 0.004, "taiwan": 0.004, "neighbour": 0.03}
+MIN_AREA = 0.004
 DIGITS = 2
 
 Point = tuple[float, float]
@@ -90,35 +84,6 @@ def polygons_of(geometry: dict[str, Any]) -> list[list[list[int]]]:
     if geometry["type"] == "MultiPolygon":
         return list(geometry["arcs"])
     return []
-
-
-def merge_rings(rings: list[list[int]]) -> list[list[int]]:
-    """Dissolve the arcs that two rings share (an arc `a` in one, its reverse `~a` in another).
-
-    Splicing the rest of the second ring in place of `a` removes the shared border, as
-    topojson's merge does; a ring that meets itself this way splits in two.
-    """
-    rings = [list(r) for r in rings]
-    changed = True
-    while changed:
-        changed = False
-        where = {arc: (i, j) for i, ring in enumerate(rings) for j, arc in enumerate(ring)}
-        for arc, (i, j) in where.items():
-            if ~arc not in where:
-                continue
-            k, m = where[~arc]
-            if i != k:
-                other = rings[k][m + 1 :] + rings[k][:m]
-                rings[i] = rings[i][:j] + other + rings[i][j + 1 :]
-                del rings[k]
-            else:
-                ring = rings[i]
-                lo, hi = sorted((j, m))
-                inner, outer = ring[lo + 1 : hi], ring[:lo] + ring[hi + 1 :]
-                rings[i : i + 1] = [r for r in (outer, inner) if r]
-            changed = True
-            break
-    return rings
 
 
 def simplify(points: Sequence[Point], tolerance: float) -> list[Point]:
@@ -196,13 +161,6 @@ def _cross(a: Point, b: Point, axis: int, value: float) -> Point:
     return (value, y) if axis == 0 else (x, value)
 
 
-def bbox(rings: Iterable[Sequence[Point]]) -> tuple[float, float, float, float]:
-    """West, south, east, north of some rings."""
-    xs = [x for ring in rings for x, _ in ring]
-    ys = [y for ring in rings for _, y in ring]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def compact(ring: Ring) -> list[float]:
     """Round to DIGITS decimals, drop repeated points and the closing point; flatten."""
     flat: list[float] = []
@@ -218,56 +176,29 @@ def compact(ring: Ring) -> list[float]:
 
 
 def build(topology: dict[str, Any]) -> dict[str, Any]:
-    """The compact outline document written to data/geo/china.json."""
-    raw = decode_arcs(topology)
-    arcs = [simplify(arc, TOLERANCE) for arc in raw]
-    geometries = topology["objects"]["countries"]["geometries"]
-
-    china_rings: list[list[int]] = []
-    features: list[dict[str, Any]] = []
-    west, south, east, north = CONTEXT_BOX
-    for geometry in geometries:
-        code = str(geometry.get("id", ""))
-        polygons = polygons_of(geometry)
-        if not polygons:
-            continue
-        if code in CHINA:
-            china_rings += [polygon[0] for polygon in polygons]  # no holes in these three
-            continue
-        group = "taiwan" if code in TAIWAN else "neighbour"
-        rings = [ring_points(ring, raw) for polygon in polygons for ring in polygon]
-        w, s, e, n = bbox(rings)
-        if e < west or w > east or n < south or s > north:
-            continue
-        kept = [ring_points(ring, arcs) for polygon in polygons for ring in polygon]
-        features.append(_feature(code, geometry["properties"]["name"], group, kept))
-
-    merged = [ring_points(ring, arcs) for ring in merge_rings(china_rings)]
-    features.insert(0, _feature("156", "China", "china", merged))
+    """The compact land document written to data/geo/land.json."""
+    arcs = [simplify(arc, TOLERANCE) for arc in decode_arcs(topology)]
+    rings: list[list[float]] = []
+    for geometry in topology["objects"]["land"]["geometries"]:
+        for polygon in polygons_of(geometry):
+            for arc_ring in polygon:
+                ring = clip(ring_points(arc_ring, arcs), CLIP_BOX)
+                if len(ring) < 3 or area(ring) < MIN_AREA:
+                    continue
+                flat = compact(ring)
+                if flat:
+                    rings.append(flat)
     return {
         "source": {
-            "data": "Natural Earth 1:50m Admin 0 countries, version 4.1.0 (public domain)",
+            "data": "Natural Earth 1:50m physical vectors, land, version 4.1.0 (public domain)",
             "package": f"{PACKAGE} (npm, ISC licence), {TOPOLOGY}",
             "made_by": "tools/make_geo.py",
             "tolerance_deg": TOLERANCE,
             "clip_box": CLIP_BOX,
-            "note": "China includes Hong Kong and Macao; rings are flat [lon, lat, ...] lists",
+            "note": "land and coast only, no boundaries; rings are flat [lon, lat, ...] lists",
         },
-        "features": [f for f in features if f["rings"]],
+        "rings": rings,
     }
-
-
-def _feature(code: str, name: str, group: str, rings: list[Ring]) -> dict[str, Any]:
-    kept: list[list[float]] = []
-    for ring in rings:
-        if group != "china":
-            ring = clip(ring, CLIP_BOX)
-        if len(ring) < 3 or area(ring) < MIN_AREA[group]:
-            continue
-        flat = compact(ring)
-        if flat:
-            kept.append(flat)
-    return {"id": code, "name": name, "group": group, "rings": kept}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -280,9 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + "\n", encoding="utf-8")
-    points = sum(len(r) // 2 for f in document["features"] for r in f["rings"])
-    names = ", ".join(f["name"] for f in document["features"])
-    print(f"{args.output}: {len(text) // 1024} KiB, {points} points; {names}")
+    rings = document["rings"]
+    points = sum(len(r) // 2 for r in rings)
+    print(f"{args.output}: {len(text) // 1024} KiB, {len(rings)} rings, {points} points")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
-"""Maps of China as inline SVG: an overview with the pack's cities, and small locators.
+"""Locator maps as inline SVG: an overview with the pack's cities, and small insets.
 
-Outlines come from `data/geo/china.json` (Natural Earth via world-atlas; see
-data/geo/LICENCE.md and tools/make_geo.py). They are projected here with an Albers
-equal-area conic (standard parallels 25 and 47 degrees north, centred on 105 degrees
-east, the usual projection for maps of China), so nothing beyond the standard
-library is needed. Like the charts, every function is pure: data in, SVG out.
+Land comes from `data/geo/land.json`: Natural Earth's land layer via world-atlas (see
+data/geo/LICENCE.md and tools/make_geo.py). The maps draw land, coast, the chosen cities
+and their labels, and say on the map that boundaries are not shown: no national or
+disputed boundary, no country shape, every piece of land in one fill. The view is
+eastern China, widened to take in any city outside it. Land is projected with an
+Albers equal-area conic (standard parallels 25 and 47 degrees north, centred on 115
+degrees east), so nothing beyond the standard library is needed. Like the charts,
+every function is pure: data in, SVG out.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -24,40 +28,33 @@ CityPoint = tuple[str, str, float, float]
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
-_LAT1, _LAT2, _LON0 = math.radians(25), math.radians(47), 105.0
+_LAT1, _LAT2, _LON0 = math.radians(25), math.radians(47), 115.0
 _N = (math.sin(_LAT1) + math.sin(_LAT2)) / 2
 _C = math.cos(_LAT1) ** 2 + 2 * _N * math.sin(_LAT1)
 
-#: Which groups of china.json make up the country drawn in tint with the primary outline;
-#: every other group is faint context. Natural Earth keeps Taiwan ("taiwan") separate.
-CHINA_GROUPS = ("china",)
+#: The region a map shows (west, south, east, north in degrees) when every city is in it.
+VIEW = (103.5, 18.0, 135.0, 41.5)
+#: What land.json holds: a view never reaches beyond it.
+EXTENT = (60.0, 0.0, 155.0, 58.0)
+#: Degrees kept around a city that widens the view.
+MARGIN = 2.5
+#: The words every map carries.
+CAPTION = "Land and coast only; boundaries are not shown."
+SHORT_CAPTION = "Boundaries are not shown."
 ZH_SIZE = 7.5 * PT
+CAPTION_SIZE = 6.5 * PT
 DOT = 0.85
 HIGHLIGHT_DOT = 1.35
 
 
-@dataclass(frozen=True)
-class Feature:
-    """One outline from china.json: `group` is china, taiwan or neighbour."""
-
-    id: str
-    name: str
-    group: str
-    rings: tuple[tuple[Point, ...], ...]
-
-
 @cache
-def outlines() -> tuple[Feature, ...]:
-    """The bundled outlines, read once."""
-    path = builtin_data() / "geo" / "china.json"
+def land() -> tuple[tuple[Point, ...], ...]:
+    """The bundled land rings as (lon, lat) points, read once."""
+    path = builtin_data() / "geo" / "land.json"
     document = json.loads(path.read_text(encoding="utf-8"))
-    features = []
-    for raw in document["features"]:
-        rings = tuple(
-            tuple(zip(ring[0::2], ring[1::2], strict=True)) for ring in raw["rings"] if ring
-        )
-        features.append(Feature(str(raw["id"]), str(raw["name"]), str(raw["group"]), rings))
-    return tuple(features)
+    return tuple(
+        tuple(zip(ring[0::2], ring[1::2], strict=True)) for ring in document["rings"] if ring
+    )
 
 
 def project(lat: float, lon: float) -> Point:
@@ -87,37 +84,77 @@ class _Frame:
         return (x - self.x0) * self.scale + self.pad, (y - self.y0) * self.scale + self.pad
 
 
-def _frame_for(width: float, pad: float) -> _Frame:
-    china = [p for f in outlines() if f.group in CHINA_GROUPS for ring in f.rings for p in ring]
-    box = _bounds(project(lat, lon) for lon, lat in china)
-    return _Frame(box, width, pad)
+def view(cities: Sequence[CityPoint]) -> Box:
+    """The region shown: VIEW, widened (within EXTENT) to hold every city with a margin."""
+    west, south, east, north = VIEW
+    for _, _, lat, lon in cities:
+        west, east = min(west, lon - MARGIN), max(east, lon + MARGIN)
+        south, north = min(south, lat - MARGIN), max(north, lat + MARGIN)
+    w, s, e, n = EXTENT
+    return max(west, w + 1), max(south, s + 1), min(east, e - 1), min(north, n - 1)
 
 
-def _path(
-    rings: Iterable[Sequence[Point]], frame: _Frame, *, clip: Box | None, min_step: float
-) -> str:
-    """SVG path data for lon/lat rings: projected, thinned to `min_step` mm, clipped."""
-    parts: list[str] = []
-    for ring in rings:
-        points = [frame(lat, lon) for lon, lat in ring]
-        if clip is not None:
-            points = _clip(points, clip)
+def _frame_for(width: float, pad: float, cities: Sequence[CityPoint]) -> _Frame:
+    """A frame around the view, whose edges curve once projected (so each is sampled)."""
+    west, south, east, north = view(cities)
+    lons = [west + (east - west) * k / 40 for k in range(41)]
+    lats = [south + (north - south) * k / 40 for k in range(41)]
+    edge = [(lat, lon) for lon in lons for lat in (south, north)]
+    edge += [(lat, lon) for lat in lats for lon in (west, east)]
+    return _Frame(_bounds(project(lat, lon) for lat, lon in edge), width, pad)
+
+
+def _rings_mm(frame: _Frame, min_step: float) -> list[list[Point]]:
+    """Land rings projected, cut at the frame and thinned to `min_step` mm."""
+    edge = (0.0, 0.0, frame.width, frame.height)
+    out: list[list[Point]] = []
+    for ring in land():
         thinned: list[Point] = []
-        for x, y in points:
+        for x, y in _clip([frame(lat, lon) for lon, lat in ring], edge):
             if not thinned or math.hypot(x - thinned[-1][0], y - thinned[-1][1]) >= min_step:
                 thinned.append((x, y))
-        if len(thinned) < 3:
-            continue
-        head, *rest = thinned
-        parts.append(
-            f"M{num(head[0])} {num(head[1])}L" + " ".join(f"{num(x)} {num(y)}" for x, y in rest)
-        )
-        parts.append("Z")
+        if len(thinned) >= 3:
+            out.append(thinned)
+    return out
+
+
+def _on_edge(a: Point, b: Point, frame: _Frame) -> bool:
+    """Whether a segment runs along the frame's edge (where land was cut, not a coast)."""
+    for axis, limit in ((0, 0.0), (0, frame.width), (1, 0.0), (1, frame.height)):
+        if abs(a[axis] - limit) < 1e-6 and abs(b[axis] - limit) < 1e-6:
+            return True
+    return False
+
+
+def _coastline(rings: list[list[Point]], frame: _Frame) -> list[list[Point]]:
+    """The rings as open lines, leaving out the stretches along the frame's edge."""
+    lines: list[list[Point]] = []
+    for ring in rings:
+        closed = [*ring, ring[0]]
+        run: list[Point] = [closed[0]]
+        for a, b in itertools.pairwise(closed):
+            if _on_edge(a, b, frame):
+                if len(run) > 1:
+                    lines.append(run)
+                run = [b]
+            else:
+                run.append(b)
+        if len(run) > 1:
+            lines.append(run)
+    return lines
+
+
+def _d(lines: Iterable[Sequence[Point]], close: bool) -> str:
+    parts: list[str] = []
+    for (x0, y0), *rest in lines:
+        parts.append(f"M{num(x0)} {num(y0)}L" + " ".join(f"{num(x)} {num(y)}" for x, y in rest))
+        if close:
+            parts.append("Z")
     return "".join(parts)
 
 
 def _clip(points: list[Point], box: Box) -> list[Point]:
-    """Sutherland-Hodgman against the frame: context outlines stop at the map's edge."""
+    """Sutherland-Hodgman against the frame: land stops at the map's edge."""
     x0, y0, x1, y1 = box
     for axis, value, keep_greater in ((0, x0, True), (0, x1, False), (1, y0, True), (1, y1, False)):
         if not points:
@@ -142,43 +179,39 @@ def _clip(points: list[Point], box: Box) -> list[Point]:
     return points
 
 
-def _mix(colour: str, other: str, amount: float) -> str:
-    """`amount` of `colour` over `other`, for two #rrggbb colours (else `colour`)."""
-    if not (len(colour) == len(other) == 7 and colour[0] == other[0] == "#"):
-        return colour
-    try:
-        a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-        b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
-    except ValueError:
-        return colour
-    return "#" + "".join(
-        f"{round(x * amount + y * (1 - amount)):02x}" for x, y in zip(a, b, strict=True)
-    )
-
-
-def _layers(
-    palette: Palette, frame: _Frame, *, context: bool, stroke: float, step: float
-) -> list[str]:
-    """Neighbours (faint, cut at the frame) under China (tint, primary outline)."""
-    body: list[str] = []
-    if context:
-        edge = (0.0, 0.0, frame.width, frame.height)
-        others = [f for f in outlines() if f.group not in CHINA_GROUPS]
-        d = _path((r for f in others for r in f.rings), frame, clip=edge, min_step=step)
-        land, border = _mix(palette.rule, "#ffffff", 0.25), _mix(palette.rule, "#ffffff", 0.9)
-        body.append(
-            f'<path class="map-context" d="{d}" fill={quoteattr(land)} '
-            f'stroke={quoteattr(border)} stroke-width="0.15" '
-            f'stroke-linejoin="round" fill-rule="evenodd"/>'
-        )
-    china = [r for f in outlines() if f.group in CHINA_GROUPS for r in f.rings]
-    d = _path(china, frame, clip=None, min_step=step)
-    body.append(
-        f'<path class="map-china" d="{d}" fill={quoteattr(palette.tint)} '
+def _land(palette: Palette, frame: _Frame, *, stroke: float, step: float) -> list[str]:
+    """All land in one fill, all coast in one line: nothing tells one country from another."""
+    rings = _rings_mm(frame, step)
+    return [
+        f'<path class="map-land" d="{_d(rings, True)}" fill={quoteattr(palette.tint)} '
+        f'stroke="none" fill-rule="evenodd"/>',
+        f'<path class="map-coast" d="{_d(_coastline(rings, frame), False)}" fill="none" '
         f'stroke={quoteattr(palette.primary)} stroke-width="{num(stroke)}" '
-        f'stroke-linejoin="round" fill-rule="evenodd"/>'
+        f'stroke-linejoin="round" stroke-linecap="round"/>',
+    ]
+
+
+def _caption(frame: _Frame, words: str, size: float, palette: Palette) -> tuple[float, list[str]]:
+    """A band under the land with the boundaries caption: its height and its SVG."""
+    band = size * 2.0
+    y = frame.height + band / 2 + size * 0.35
+    return band, [
+        f'<rect class="map-caption-band" x="0" y="{num(frame.height)}" '
+        f'width="{num(frame.width)}" height="{num(band)}" fill="#ffffff"/>',
+        f'<path class="map-rule" d="M0 {num(frame.height)}H{num(frame.width)}" '
+        f'stroke={quoteattr(palette.rule)} stroke-width="0.2"/>',
+        f'<text class="map-caption" x="{num(frame.width - size * 0.8)}" y="{num(y)}" '
+        f'text-anchor="end" font-family={quoteattr(SANS)} font-size="{num(size)}" '
+        f"fill={quoteattr(palette.muted)}>{escape(words)}</text>",
+    ]
+
+
+def _border(width: float, height: float, palette: Palette) -> str:
+    return (
+        f'<rect class="map-border" x="0.1" y="0.1" width="{num(width - 0.2)}" '
+        f'height="{num(height - 0.2)}" fill="none" stroke={quoteattr(palette.rule)} '
+        f'stroke-width="0.2"/>'
     )
-    return body
 
 
 # -- labels ---------------------------------------------------------------------------
@@ -399,21 +432,22 @@ def china_map(
     width_mm: float = 160,
     highlight: str | None = None,
 ) -> str:
-    """China with the given cities, labelled in English and Chinese.
+    """Eastern China's land and coast with the given cities, labelled in English and Chinese.
 
-    `cities` are (name, Chinese name, latitude, longitude). Neighbouring countries are
-    drawn faintly for context; `highlight` (a city name) is drawn larger, in the
-    secondary colour and with a bold label. Dots that would touch are nudged apart
-    along the line between them; labels avoid dots, other labels and the coastline,
-    and get a thin leader line when they have to sit away from their dot.
+    `cities` are (name, Chinese name, latitude, longitude). No boundary is drawn and the
+    map says so; `highlight` (a city name) is drawn larger, in the secondary colour and
+    with a bold label. Dots that would touch are nudged apart along the line between
+    them; labels avoid dots, other labels, the caption and the coastline, and get a thin
+    leader line when they have to sit away from their dot.
     """
     pad = width_mm * 0.03
-    frame = _frame_for(width_mm, pad)
+    frame = _frame_for(width_mm, pad, cities)
     body = [
         f'<rect class="map-frame" x="0" y="0" width="{num(frame.width)}" '
-        f'height="{num(frame.height)}" fill="#ffffff"/>'
+        f'height="{num(frame.height)}" fill="#ffffff"/>',
+        *_land(palette, frame, stroke=0.25, step=0.12),
     ]
-    body += _layers(palette, frame, context=True, stroke=0.3, step=0.12)
+    band, caption = _caption(frame, CAPTION, CAPTION_SIZE, palette)
 
     order = sorted(range(len(cities)), key=lambda i: (cities[i][0] != highlight, i))
     bold = [cities[i][0] == highlight for i in order]
@@ -439,31 +473,21 @@ def china_map(
         )
         texts.append(_label_svg(label, name, name_zh, palette, b))
     # Dots in reverse so the highlight is on top; leader lines and labels over them.
-    body += dots[::-1] + texts
-    body.append(
-        f'<rect class="map-border" x="0.1" y="0.1" width="{num(frame.width - 0.2)}" '
-        f'height="{num(frame.height - 0.2)}" fill="none" stroke={quoteattr(palette.rule)} '
-        f'stroke-width="0.2"/>'
-    )
-
+    body += [*dots[::-1], *texts, *caption, _border(frame.width, frame.height + band, palette)]
     names = ", ".join(c[0] for c in cities)
     title = f"Map of China showing {names}" if cities else "Map of China"
-    return svg_document(frame.width, frame.height, title, body, kind="map")
+    return svg_document(frame.width, frame.height + band, title, body, kind="map")
 
 
 def _coast(frame: _Frame, spacing: float = 0.4) -> list[Point]:
-    """Points along China's projected outline, no more than `spacing` mm apart."""
+    """Points along the projected coast inside the frame, no more than `spacing` mm apart."""
+    edge = (0.0, 0.0, frame.width, frame.height)
     out: list[Point] = []
-    for feature in outlines():
-        if feature.group not in CHINA_GROUPS:
-            continue
-        for ring in feature.rings:
-            points = [frame(lat, lon) for lon, lat in ring]
-            for (ax, ay), (bx, by) in zip(points, [*points[1:], points[0]], strict=True):
-                steps = max(1, int(math.hypot(bx - ax, by - ay) / spacing))
-                out += [
-                    (ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps) for k in range(steps)
-                ]
+    for ring in land():
+        points = _clip([frame(lat, lon) for lon, lat in ring], edge)
+        for (ax, ay), (bx, by) in zip(points, [*points[1:], *points[:1]], strict=True):
+            steps = max(1, int(math.hypot(bx - ax, by - ay) / spacing))
+            out += [(ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps) for k in range(steps)]
     return out
 
 
@@ -473,10 +497,14 @@ def city_inset(
     palette: Palette,
     width_mm: float = 45,
 ) -> str:
-    """A small locator: China's outline with `city` marked and `others` as small dots."""
-    pad = width_mm * 0.04
-    frame = _frame_for(width_mm, pad)
-    body = _layers(palette, frame, context=False, stroke=0.2, step=0.25)
+    """A small locator: land and coast with `city` marked and `others` as small dots."""
+    pad = width_mm * 0.02
+    frame = _frame_for(width_mm, pad, [city, *others])
+    body = [
+        f'<rect class="map-frame" x="0" y="0" width="{num(frame.width)}" '
+        f'height="{num(frame.height)}" fill="#ffffff"/>',
+        *_land(palette, frame, stroke=0.15, step=0.25),
+    ]
     name, name_zh, lat, lon = city
     for other in others:
         if other[0] == name:
@@ -492,5 +520,8 @@ def city_inset(
         f'cy="{num(y)}" r="1.2" fill={quoteattr(palette.secondary)} stroke="#ffffff" '
         f'stroke-width="0.3"/>'
     )
+    band, caption = _caption(frame, SHORT_CAPTION, 5 * PT, palette)
+    body += [*caption, _border(frame.width, frame.height + band, palette)]
     label = f"{name} ({name_zh})" if name_zh else name
-    return svg_document(frame.width, frame.height, f"Where {label} is in China", body, kind="inset")
+    title = f"Where {label} is in China"
+    return svg_document(frame.width, frame.height + band, title, body, kind="inset")

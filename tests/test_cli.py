@@ -52,7 +52,7 @@ def test_list_needs_a_valid_kind() -> None:
 def test_check_passes_on_bundled_content() -> None:
     code, out, _ = run("check")
     assert code == 0
-    assert out.startswith("ok: 7 cities, 7 topics")
+    assert out.startswith("ok: 7 cities, 10 topics")
 
 
 def test_check_reports_every_problem_with_file_and_line(content: Path) -> None:

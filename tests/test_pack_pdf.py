@@ -78,7 +78,8 @@ def test_contents_page_numbers_match_the_pages_chapters_start_on(pack: Path) -> 
     assert region_text(pack, toc["Ningbo"], 19, 35).startswith("Ningbo")
     assert toc["Your itinerary"] == starts["Your itinerary"]  # the pack has a traveller
     assert toc["Show the driver"] == starts["Show the driver"]
-    assert len(toc) == 9
+    assert toc["Getting between the cities"] == starts["Getting between the cities"]
+    assert len(toc) == 10
 
 
 def test_footer_reads_page_n_of_m_after_the_cover(pack: Path) -> None:
@@ -245,5 +246,5 @@ def test_full_pack_has_every_city_and_topic_in_order(full_pack: Path) -> None:
     chapters = [b.title.split(" ")[0] for b in outline(full_pack) if b.level == 1]
     cities = ["Shanghai", "Shenzhen", "Hong", "Ningbo", "Qingdao", "Guangzhou", "Tianjin"]
     assert [c for c in chapters if c in cities] == cities
-    # contents, country, cities, driver cards, topics, comparison and sources
-    assert len(chapters) == 2 + len(cities) + 1 + 7 + 2
+    # contents, country, cities, travel and calendar, driver cards, topics, comparison, sources
+    assert len(chapters) == 2 + len(cities) + 2 + 1 + 10 + 2

@@ -300,7 +300,7 @@ def test_unknown_nested_field_lists_the_nested_model_fields() -> None:
     line = line_of_text(text, "symbol: $")
     assert problems == [
         f"doc.yml:{line}: essentials.currency.symbol: unknown field "
-        "(allowed: source, as_of, value, note)"
+        "(allowed: source, as_of, valid_until, value, note)"
     ]
 
 

@@ -79,7 +79,7 @@ def test_bundled_content_loads(catalog: Catalog) -> None:
     assert set(catalog.cities) == CITY_IDS
     assert set(catalog.topics) == TOPIC_IDS
     assert catalog.country.id == "china"
-    assert "seed-article" in catalog.sources
+    assert "sh-census-2020" in catalog.sources
     assert catalog.root == builtin_data()
     for city_id, city in catalog.cities.items():
         assert city.id == city_id
@@ -232,7 +232,7 @@ def test_city_in_another_country(content: Path, edit: Edit) -> None:
 
 
 def test_topic_note_for_a_city_that_does_not_exist(content: Path, edit: Edit) -> None:
-    note = "  beijing:\n    text: Capital.\n    source: seed-article\n    as_of: 2023-01-01\n"
+    note = "  beijing:\n    text: Capital.\n    source: iata-codes\n    as_of: 2023-01-01\n"
     path = edit("topics/investment.yml", lambda t: t + note)
     problems = problems_of(content)
     line = line_of_text(path.read_text(encoding="utf-8"), "  beijing:")
@@ -263,10 +263,12 @@ def test_broken_source_entry_names_its_line(content: Path, edit: Edit) -> None:
             "  publisher: International Air", "  colour: red\n  publisher: International Air"
         ),
     )
-    line = line_of_text(path.read_text(encoding="utf-8"), "colour: red")
+    text = path.read_text(encoding="utf-8")
+    line = line_of_text(text, "colour: red")
+    entry = text.split("  colour: red")[0].count("- id: ") - 1
     problems = problems_of(content)
     assert any(
-        p.startswith(f"{path}:{line}: 2.colour: unknown field (allowed: id, title, ")
+        p.startswith(f"{path}:{line}: {entry}.colour: unknown field (allowed: id, title, ")
         for p in problems
     )
 

@@ -227,14 +227,25 @@ def test_note_checks_catch_notes_split_across_lines() -> None:
 # -- sources that support what they are cited for -------------------------------------
 
 
+def link_sources(catalog: Catalog) -> set[str]:
+    """Sources cited only by printed links to that same URL: there the site is the fact."""
+    links: dict[str, bool] = {}
+    for c in cited(catalog):
+        url = getattr(c.model, "url", None)
+        same = type(c.model).__name__ == "Link" and url == catalog.sources[c.source].url
+        links[c.source] = links.get(c.source, True) and same
+    return {source for source, only in links.items() if only}
+
+
 def test_every_source_names_its_page_publisher_and_date(catalog: Catalog) -> None:
     problems = []
+    links = link_sources(catalog)
     for source in catalog.sources.values():
         if source.id == SEED:
             continue
-        if not source.url or not source.url.startswith("https://"):
-            problems.append(f"{source.id}: url {source.url!r} is not an https URL")
-        elif is_home_page(source.url):
+        if not source.url or urlparse(source.url).scheme not in {"http", "https"}:
+            problems.append(f"{source.id}: url {source.url!r} is not a web address")
+        elif is_home_page(source.url) and source.id not in links:
             problems.append(
                 f"{source.id}: url {source.url} is a home page, not the page with the facts"
             )

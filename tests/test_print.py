@@ -76,7 +76,7 @@ def test_archive_profile_is_pdf_a_with_the_content_attached(tmp_path: Path) -> N
     assert [c["id"] for c in content["cities"]] == ["ningbo", "qingdao"]
     assert [t["id"] for t in content["topics"]] == ["regions"]
     assert set(content["topics"][0]["cities"]) == {"ningbo", "qingdao"}
-    assert {s["id"] for s in content["sources"]} >= {"seed-article", "cn-census-2020"}
+    assert {s["id"] for s in content["sources"]} >= {"ningbo-bulletin-2024", "qingdao-population-2024"}
     assert content["request"]["profile"] == "archive"
 
 

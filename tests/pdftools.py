@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pikepdf
@@ -147,6 +148,28 @@ def internal_links(path: Path) -> list[Link]:
         return found
 
 
+def page_content(page: pikepdf.Dictionary) -> bytes:
+    """A page's content streams and those of the form XObjects it draws (`Do`), as one."""
+    content = page.Contents
+    streams = list(content) if isinstance(content, pikepdf.Array) else [content]
+    data = b"".join(s.read_bytes() for s in streams)
+    return data + _drawn_forms(data, page.get("/Resources", {}), set())
+
+
+def _drawn_forms(data: bytes, resources: Any, seen: set[tuple[int, int]]) -> bytes:
+    """The content of every form XObject that `data` draws, and of the forms they draw."""
+    forms = resources.get("/XObject", {})
+    out = b""
+    for name in re.findall(rb"/([^\s/<>\[\]()]+)\s+Do\b", data):
+        form = forms.get("/" + name.decode())
+        if form is None or form.get("/Subtype") != "/Form" or form.objgen in seen:
+            continue
+        seen.add(form.objgen)
+        inner = form.read_bytes()
+        out += inner + _drawn_forms(inner, form.get("/Resources", resources), seen)
+    return out
+
+
 def structure_problems(path: Path) -> list[str]:
     """What is inconsistent in a tagged PDF's structure tree and its parent tree."""
     problems = []
@@ -156,10 +179,7 @@ def structure_problems(path: Path) -> list[str]:
         tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
         pages = {page.obj.objgen for page in pdf.pages}
         for number, page in enumerate(pdf.pages, start=1):
-            content = page.obj.Contents
-            streams = list(content) if isinstance(content, pikepdf.Array) else [content]
-            data = b"".join(s.read_bytes() for s in streams)
-            mcids = set(re.findall(rb"/MCID (\d+)", data))
+            mcids = set(re.findall(rb"/MCID (\d+)", page_content(page.obj)))
             mapped = tree.get(int(page.obj.get("/StructParents", -1)))
             if mapped is None or len(mapped) != len(mcids):
                 problems.append(f"page {number}: {len(mcids)} marked contents, parent tree differs")

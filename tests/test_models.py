@@ -400,7 +400,7 @@ def test_city_view_dates_span_own_and_inherited_facts(catalog: Catalog, city_id:
 def test_partial_essentials_take_the_rest_from_the_country(content: Path, edit: Edit) -> None:
     addition = (
         "essentials:\n  currency:\n    value: Test dollar (TSD)\n"
-        "    source: seed-article\n    as_of: 2023-01-01\n"
+        "    source: iata-codes\n    as_of: 2023-01-01\n"
     )
     edit("cities/ningbo.yml", lambda t: t + addition)
     catalog = load_catalog(content)

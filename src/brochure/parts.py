@@ -31,10 +31,11 @@ from html.parser import HTMLParser
 PART_MARKER = "<!--brochure:part-->"
 
 #: A pack whose content weighs more than this is laid out in parts (see `weight`). Laid out
-#: whole, a pack needs about 105 MB plus 0.52 MB per 1,000 of weight, and has about 0.25
-#: pages per 1,000 in the built-in look on A4 (bench/bench_pages.py measures both): past
-#: about 170,000 it would need more than 150 MB plus 1 MB a page.
-WHOLE_MAX_WEIGHT = 150_000
+#: whole, a pack needs about 104 MB plus 0.35 MB per 1,000 of weight, and has 0.16 to 0.19
+#: pages per 1,000 in the built-in look on A4 (measured on packs of 131,000 to 237,000 with
+#: the content of December 2026; bench/bench_pages.py measures both): past about 235,000 it
+#: would need more than 150 MB plus 1 MB a page.
+WHOLE_MAX_WEIGHT = 200_000
 #: The most a part may weigh (a heavier chapter is a part of its own): about 20 A4 pages
 #: and 40 MB of layout.
 PART_MAX_WEIGHT = 80_000

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from PIL import ImageChops
 
 import brochure
-from brochure import parts
 from brochure.cli import main
 from brochure.errors import BrochureError, RenderError
-from brochure.parts import (
+from brochure.render.parts import plan as parts
+from brochure.render.parts.plan import (
     PART_MARKER,
     PageFacts,
     Segment,

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 import brochure
-from brochure.booklet import booklet_order
 from brochure.cli import main
+from brochure.render.booklet import booklet_order
 from pdftools import MM, page_texts
 
 SMALL: dict[str, Any] = {"cities": ["ningbo"], "topics": ["regions"], "build_date": "2026-11-20"}

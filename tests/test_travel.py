@@ -11,8 +11,8 @@ import zxingcpp
 from click.testing import CliRunner
 
 import brochure
-from brochure.catalog import load_catalog
 from brochure.cli import main
+from brochure.content.catalog import load_catalog
 from brochure.resources import builtin_data
 from pdftools import fonts_of, outline, page_texts
 

@@ -11,26 +11,26 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from . import parts
 from ._version import __version__
-from .booklet import impose
-from .brand import BrandKit, load_brand
-from .catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
-from .charts import Palette
-from .context import build_context, build_date_today
+from .access import ResourcePolicy
+from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
+from .content.models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError, RenderError
-from .fetcher import ResourcePolicy
-from .limits import Limits, bounded
-from .models import Layout, OutputFormat, PackRequest, Paper, Profile
-from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
-from .parts import PART_MARKER, split_pack, weight
-from .preflight import broken_links, empty_chapters, low_resolution
+from .look.brand import BrandKit, load_brand
+from .look.charts import Palette
+from .look.context import build_context, build_date_today
+from .look.templating import check_templates, render_html
+from .look.visuals import build_visuals
+from .render.booklet import impose
+from .render.limits import Limits, bounded
+from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
+from .render.parts import plan as parts
+from .render.parts.plan import PART_MARKER, split_pack, weight
+from .render.preflight import broken_links, empty_chapters, low_resolution
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
-from .templating import check_templates, render_html
-from .visuals import build_visuals
 
 if TYPE_CHECKING:
-    from .pdf import Rendered, RenderOptions
+    from .render.weasy import Rendered, RenderOptions
 
 
 @dataclass(frozen=True)
@@ -191,8 +191,8 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
 
 def render_document(prepared: PreparedPack) -> Rendered:
     """The pack's PDF, laid out whole or in parts (see parts.py) as the request says."""
-    from .partwise import render_in_parts  # WeasyPrint is slow to import: only when rendering
-    from .pdf import render_pdf
+    from .render.parts.layout import render_in_parts  # WeasyPrint is slow to import
+    from .render.weasy import render_pdf
 
     layout = prepared.request.layout
     long = layout is Layout.parts or weight(prepared.html) > parts.WHOLE_MAX_WEIGHT
@@ -248,7 +248,7 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
 
 def render_options(prepared: PreparedPack) -> RenderOptions:
     """PDF settings for the request's profile."""
-    from .pdf import FileToAttach, RenderOptions
+    from .render.weasy import FileToAttach, RenderOptions
 
     request = prepared.request
     assert request.build_date is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .models import Profile
+from ..content.models import Profile
 
 #: Raster images printed at less than this resolution are reported in the print profile.
 MIN_PRINT_DPI = 150

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
-from .resources import builtin_fonts
+from ..resources import builtin_fonts
 
 PT = 25.4 / 72  #: one point in millimetres
 LABEL_SIZE = 8 * PT

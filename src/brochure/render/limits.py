@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from .errors import RenderError
+from ..errors import RenderError
 
 #: Defaults, overridable per call (see docs/security.md).
 RENDER_SECONDS = 120.0

@@ -11,10 +11,11 @@ import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import parts as _parts
-from .errors import RenderError
-from .fetcher import ResourcePolicy
-from .parts import (
+from ...access import ResourcePolicy
+from ...errors import RenderError
+from ..weasy import LaidOut, LaidPage, LayoutSession, PlacedImage, Rendered, RenderOptions, outline
+from . import plan as _parts
+from .plan import (
     END_PAGE,
     OTHER_SIDE,
     STUB_PAGE,
@@ -27,7 +28,6 @@ from .parts import (
     group_chapters,
     part_document,
 )
-from .pdf import LaidOut, LaidPage, LayoutSession, PlacedImage, Rendered, RenderOptions, outline
 from .stitch import PartPdf, stitch
 
 _WHOLE = "render this pack whole (--layout whole)"

@@ -17,11 +17,11 @@ from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import BrochureError, RenderError, ResourceError
-from .fetcher import ResourcePolicy
+from ..access import ResourcePolicy
+from ..errors import BrochureError, RenderError, ResourceError
 from .limits import Limits, bounded
-from .parts import PageFacts
-from .stitch import Outline
+from .parts.plan import PageFacts
+from .parts.stitch import Outline
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.

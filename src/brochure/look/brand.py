@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from .errors import BrandError, DataError
-from .fetcher import MAX_RESOURCE_BYTES, is_font
-from .models import Line, Model, Paper, Text
-from .yamlfile import Loc, YamlDoc, describe_errors, read_yaml
+from ..access import MAX_RESOURCE_BYTES, is_font
+from ..content.models import Line, Model, Paper, Text
+from ..content.yamlfile import Loc, YamlDoc, describe_errors, read_yaml
+from ..errors import BrandError, DataError
 
 #: File names a kit folder may hold its brand file under, in the order looked for.
 BRAND_FILES = ("brand.yml", "_brand.yml", "brand.yaml", "_brand.yaml")

@@ -20,10 +20,10 @@ from PIL import ImageChops
 import brochure
 from brochure.cli import main
 from brochure.errors import BrochureError, RenderError
+from brochure.render.pages import PageFacts
 from brochure.render.parts import plan as parts
 from brochure.render.parts.plan import (
     PART_MARKER,
-    PageFacts,
     Segment,
     chrome_document,
     external_targets,

@@ -7,12 +7,10 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 from urllib.error import HTTPError
 
 from weasyprint import HTML, Attachment
-from weasyprint.document import Document
 from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -20,8 +18,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..access import ResourcePolicy
 from ..errors import BrochureError, RenderError, ResourceError
 from .limits import Limits, bounded
-from .parts.plan import PageFacts
-from .parts.stitch import Outline
+from .pages import Bookmark, LaidPage, PageFacts
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
@@ -242,17 +239,6 @@ def _raster_images(pages: Sequence[Any]) -> tuple[PlacedImage, ...]:
 # Laying out one pack as several documents (see parts.py and longpack.py) -----------------
 
 
-@dataclass(frozen=True)
-class LaidPage:
-    """What brochure keeps of one laid-out page once its document is gone."""
-
-    facts: PageFacts
-    anchors: tuple[str, ...]
-    links: tuple[str, ...]
-    bookmarks: tuple[tuple[int, str, tuple[float, float], str], ...]
-    height: float
-
-
 class LaidOut:
     """A laid-out document: its pages' facts now, its PDF on request."""
 
@@ -333,20 +319,9 @@ def _laid_page(page: Any) -> LaidPage:
         PageFacts(kind.name, kind.side, kind.blank, strings),
         tuple(page.anchors),
         tuple(target for kind_, target, *_ in page.links if kind_ == "internal"),
-        tuple(page.bookmarks),
+        tuple(
+            Bookmark(level, label, x, y, state == "closed")
+            for level, label, (x, y), state in page.bookmarks
+        ),
         page.height,
     )
-
-
-def outline(pages: Sequence[LaidPage]) -> tuple[Outline, ...]:
-    """The bookmark tree of pages laid out in several documents, as WeasyPrint builds it."""
-    stand_ins = SimpleNamespace(
-        pages=[SimpleNamespace(bookmarks=p.bookmarks, height=p.height) for p in pages]
-    )
-    tree = Document.make_bookmark_tree(stand_ins, 0.75, transform_pages=True)
-
-    def convert(node: Any) -> Outline:
-        title, (page, x, y), children, state = node
-        return Outline(title, page, x, y, state == "closed", tuple(convert(c) for c in children))
-
-    return tuple(convert(node) for node in tree)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from ...access import ResourcePolicy
 from ...errors import RenderError
-from ..weasy import LaidOut, LaidPage, LayoutSession, PlacedImage, Rendered, RenderOptions, outline
+from ..pages import LaidPage, outline
+from ..weasy import LaidOut, LayoutSession, PlacedImage, Rendered, RenderOptions
 from . import plan as _parts
 from .plan import (
     END_PAGE,

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from ..pages import PageFacts
+
 #: Where a template allows a new part to begin: at the start of a chapter, on a new page.
 PART_MARKER = "<!--brochure:part-->"
 
@@ -157,16 +159,6 @@ class SplitPack:
     def ids(self) -> frozenset[str]:
         """Every anchor of the pack."""
         return self.front.ids.union(*(c.ids for c in self.chapters))
-
-
-@dataclass(frozen=True)
-class PageFacts:
-    """What the chrome document must repeat of one laid-out page."""
-
-    name: str  # the page name ('' for none)
-    side: str  # 'left' or 'right'
-    blank: bool  # a blank page inserted for a left or right break
-    strings: tuple[tuple[str, str], ...]  # string-set assignments on the page, in order
 
 
 def weight(fragment: str) -> int:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -238,20 +235,6 @@ def test_an_example_kit_with_its_own_cover_and_fonts(tmp_path: Path, small_parts
     assert outline(split.path) == outline(whole.path)
     assert internal_links(split.path) == internal_links(whole.path)
     assert_same_pictures(whole.path, split.path)
-
-
-def test_same_parts_same_bytes_in_another_process(tmp_path: Path) -> None:
-    code = (
-        "import sys, brochure\n"
-        "brochure.build_pack(cities=['tianjin', 'ningbo'], topics=['regions'], layout='parts',"
-        " output=sys.argv[1])\n"
-    )
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
-    outputs = []
-    for name in ("first.pdf", "second.pdf"):
-        subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], env=env, check=True)
-        outputs.append((tmp_path / name).read_bytes())
-    assert outputs[0] == outputs[1]
 
 
 def _kit_with(tmp_path: Path, name: str, template: str) -> Path:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from ._version import __version__
 from .access import ResourcePolicy
 from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
-from .content.models import Layout, OutputFormat, PackRequest, Paper, Profile
+from .content.models import OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError, RenderError
 from .look.brand import BrandKit, load_brand
 from .look.charts import Palette
@@ -24,8 +24,7 @@ from .look.visuals import build_visuals
 from .render.booklet import impose
 from .render.limits import Limits, bounded
 from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
-from .render.parts import plan as parts
-from .render.parts.plan import PART_MARKER, split_pack, weight
+from .render.parts.plan import PartPolicy, plan_layout
 from .render.preflight import broken_links, empty_chapters, low_resolution
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 
@@ -57,6 +56,7 @@ class PreparedPack:
     html: str
     base_url: str
     policy: ResourcePolicy
+    limits: Limits  # started: the whole build's time runs from the templates on
 
 
 def make_request(**options: Any) -> PackRequest:
@@ -86,7 +86,11 @@ def load_kit(request: PackRequest) -> BrandKit:
 def prepare(
     request: PackRequest, *, catalog: Catalog | None = None, kit: BrandKit | None = None
 ) -> PreparedPack:
-    """Load content and brand (unless given, already loaded), select, fill the templates."""
+    """Load content and brand (unless given, already loaded), select, fill the templates.
+
+    The request's time limit starts here and covers the whole build (see render/limits.py).
+    """
+    limits = Limits(seconds=request.timeout).started()
     data_dir = (request.data_dir or builtin_data()).resolve()
     catalog = catalog or load_catalog(data_dir)
     selection = select_for(catalog, request)
@@ -102,7 +106,7 @@ def prepare(
     context["brand"] = brand_context(kit)
     palette = Palette.from_css("".join(p.read_text(encoding="utf-8") for p in sheets) + kit.css)
     context["visuals"] = build_visuals(selection, palette, paper.compact)
-    with bounded(Limits(seconds=request.timeout)):  # templates are code: bound them too
+    with bounded(limits):  # templates are code: bound them too
         html = render_html(context, kit.template_dirs)
     policy = ResourcePolicy(
         [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root],
@@ -116,6 +120,7 @@ def prepare(
         html,
         builtin_templates().resolve().as_uri() + "/",
         policy,
+        limits,
     )
 
 
@@ -161,7 +166,7 @@ class RenderedPack:
     parts: int = 1
 
 
-def render_pack(prepared: PreparedPack) -> RenderedPack:
+def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> RenderedPack:
     """Render a prepared pack to PDF (or HTML) bytes, with preflight; write nothing."""
     request = prepared.request
     cities = tuple(c.id for c in prepared.selection.cities)
@@ -170,7 +175,7 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         html = prepared.html.encode("utf-8")
         return RenderedPack(html, None, cities, topics, prepared.kit.warnings)
 
-    rendered = render_document(prepared)
+    rendered = render_document(prepared, part_policy)
     problems = [
         *rendered.warnings,
         *broken_links(rendered.anchors, rendered.internal_links),
@@ -189,40 +194,30 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
     return RenderedPack(pdf, rendered.pages, cities, topics, warnings, rendered.parts)
 
 
-def render_document(prepared: PreparedPack) -> Rendered:
-    """The pack's PDF, laid out whole or in parts (see parts.py) as the request says."""
+def render_document(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> Rendered:
+    """The pack's PDF, laid out whole or in parts as the request and `part_policy` say."""
     from .render.parts.layout import render_in_parts  # WeasyPrint is slow to import
     from .render.weasy import render_pdf
 
-    layout = prepared.request.layout
-    long = layout is Layout.parts or weight(prepared.html) > parts.WHOLE_MAX_WEIGHT
-    split = split_pack(prepared.html) if long and layout is not Layout.whole else None
-    if layout is Layout.parts and split is None:
-        raise RenderError(
-            "this pack cannot be laid out in parts: its templates have no part markers "
-            f"({PART_MARKER}) or a part does not close the elements it opens"
-        )
-    if split is not None and (reason := _cannot_cut(prepared)) is not None:
-        if layout is Layout.parts:
-            raise RenderError(
-                f"this pack cannot be laid out in parts: {reason}; use --layout whole"
-            )
-        split = None  # auto: right in one piece rather than wrong in parts
+    plan = plan_layout(prepared.html, _styles(prepared), prepared.request.layout, part_policy)
     options = render_options(prepared)
-    if split is not None:
-        return render_in_parts(split, prepared.base_url, prepared.policy, options)
+    if plan.split is not None:
+        return render_in_parts(plan, prepared.base_url, prepared.policy, options)
     return render_pdf(prepared.html, prepared.base_url, prepared.policy, options)
 
 
-def _cannot_cut(prepared: PreparedPack) -> str | None:
-    """Why the pack's styles stop it being laid out in parts (see parts.cannot_cut)."""
+def _styles(prepared: PreparedPack) -> list[str]:
+    """The texts of the pack's stylesheets: built-in, then the kit's."""
     sheets = [*stylesheets(), *prepared.kit.stylesheets]
-    texts = (p.read_text(encoding="utf-8", errors="replace") for p in sheets)
-    return parts.cannot_cut([prepared.html, *texts])
+    return [p.read_text(encoding="utf-8", errors="replace") for p in sheets]
 
 
-def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:
+def build_pack(
+    request: PackRequest | None = None, *, part_policy: PartPolicy | None = None, **options: Any
+) -> BuildResult:
     """Build one pack and write it; see PackRequest for the options.
+
+    `part_policy` says when a long pack is laid out in parts (see render/parts/plan.py).
 
     >>> build_pack(cities=["shanghai"], topics=["investment"], output="pack.pdf")  # doctest: +SKIP
     """
@@ -233,7 +228,7 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
     prepared = prepare(request)
     target = output_path(prepared.request, prepared.selection)
     check_writable(target)
-    done = render_pack(prepared)
+    done = render_pack(prepared, part_policy)
     write_atomic(target, done.body)
     return BuildResult(
         target,
@@ -253,7 +248,7 @@ def render_options(prepared: PreparedPack) -> RenderOptions:
     request = prepared.request
     assert request.build_date is not None
     created = dt.datetime.combine(request.build_date, dt.time(), tzinfo=dt.UTC)
-    limits = Limits(seconds=request.timeout)
+    limits = prepared.limits
     if request.profile is Profile.screen:
         return RenderOptions(limits, "pdf/ua-1", created=created)
     if request.profile is Profile.archive:

@@ -15,7 +15,7 @@ from ._version import __version__
 from .access import ResourcePolicy
 from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
 from .content.models import OutputFormat, PackRequest, Paper, Profile
-from .errors import BrochureError, RenderError
+from .errors import BrochureError, RenderError, plural
 from .look.brand import BrandKit, load_brand
 from .look.charts import Palette
 from .look.context import build_context, build_date_today
@@ -42,7 +42,7 @@ class BuildResult:
     cities: tuple[str, ...]
     topics: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-    parts: int = 1  # documents the PDF was laid out in: 1 is whole (see parts.py)
+    parts: int = 1  # documents the PDF was laid out in: 1 is whole (see render/parts/)
 
 
 @dataclass(frozen=True)
@@ -183,10 +183,8 @@ def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -
         *low_resolution(((i.url, i.dpi) for i in rendered.images), request.profile),
     ]
     if request.strict and problems:
-        count = len(problems)
         raise RenderError(
-            f"preflight found {count} problem{'s' if count > 1 else ''}; nothing written "
-            "(--strict)",
+            f"preflight found {plural(len(problems), 'problem')}; nothing written (--strict)",
             problems,
         )
     pdf = impose(rendered.pdf) if request.booklet else rendered.pdf
@@ -346,8 +344,7 @@ def check_project(
         except BrochureError as exc:
             problems.extend(exc.problems or [str(exc)])
     if problems or catalog is None:
-        count = len(problems)
-        raise BrochureError(f"check found {count} problem{'s' if count != 1 else ''}", problems)
+        raise BrochureError(f"check found {plural(len(problems), 'problem')}", problems)
     warnings = list(kit.warnings if kit else ())
     if max_age_days is not None:
         warnings += stale_facts(catalog, max_age_days, build_date_today())

@@ -1,4 +1,4 @@
-"""Rendering HTML to PDF: the only module that imports WeasyPrint."""
+"""The WeasyPrint adapter: the only module that imports WeasyPrint or reads its private parts."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class Rendered:
     anchors: frozenset[str] = frozenset()
     internal_links: tuple[str, ...] = ()
     images: tuple[PlacedImage, ...] = ()
-    parts: int = 1  # how many documents the pack was laid out in (see partwise.py)
+    parts: int = 1  # how many documents the pack was laid out in (see parts/layout.py)
 
 
 @dataclass(frozen=True)

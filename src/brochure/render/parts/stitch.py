@@ -1,4 +1,4 @@
-"""Stitching a pack laid out in parts into one PDF, with pikepdf (see parts.py).
+"""Stitching a pack laid out in parts into one PDF, with pikepdf (see plan.py).
 
 The front's PDF is the base: it has the catalog every profile needs (language, metadata,
 output intent, attachments). The parts' pages follow it; their named destinations and

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from brochure.batch import Outcome, run_batch
-from brochure.manifest import plan
+from brochure.many.batch import Outcome, run_batch
+from brochure.many.manifest import plan
 
 CITIES = ["shanghai", "shenzhen", "hong-kong", "ningbo", "qingdao", "guangzhou", "tianjin"]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from weasyprint import HTML
 
 import brochure
-from brochure.models import PackRequest
+from brochure.content.models import PackRequest
 from brochure.pack import prepare, render_options
 
 

@@ -32,8 +32,8 @@ _PROBE = """
 import json, sys, time
 from pathlib import Path
 import brochure
-import brochure.partwise  # WeasyPrint's import is not the pack's time
-from brochure.limits import peak_memory_mb
+import brochure.render.parts.layout  # WeasyPrint's import is not the pack's time
+from brochure.render.limits import peak_memory_mb
 data, out, layout, many = sys.argv[1:5]
 options = dict(all_cities=True, topics=["regions"]) if many == "1" else dict(
     cities=["ningbo"], topics=["regions"])

@@ -298,7 +298,7 @@ def test_a_batch_runs_on_a_dask_cluster(dask_cluster: str, tmp_path: Path, conte
 
 
 def test_ctrl_c_waits_until_a_finished_pack_is_in_the_report() -> None:
-    from brochure.batch import _no_interrupt
+    from brochure.many.batch import _no_interrupt
 
     done = []
     with pytest.raises(KeyboardInterrupt), _no_interrupt():

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 import brochure
-from brochure.brand import load_brand
 from brochure.cli import main
 from brochure.errors import BrandError
+from brochure.look.brand import load_brand
 from brochure.resources import builtin_fonts
 from pdftools import fonts_of_word, page_sizes, page_texts, region_text
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from brochure.catalog import Catalog, iter_sourced, load_catalog, normalise, select
+from brochure.content.catalog import Catalog, iter_sourced, load_catalog, normalise, select
+from brochure.content.models import Airport, City, Population, Sourced
 from brochure.errors import DataError, SelectionError
-from brochure.models import Airport, City, Population, Sourced
 from brochure.resources import builtin_data
 
 Edit = Callable[[str, Callable[[str], str]], Path]

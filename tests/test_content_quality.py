@@ -24,12 +24,12 @@ import pytest
 from pydantic import BaseModel
 
 import brochure
-from brochure.catalog import Catalog, load_catalog, select
-from brochure.charts import Palette
-from brochure.models import Population
+from brochure.content.catalog import Catalog, load_catalog, select
+from brochure.content.models import Population
+from brochure.content.yamlfile import read_yaml
+from brochure.look.charts import Palette
+from brochure.look.visuals import build_visuals
 from brochure.resources import builtin_data, builtin_root
-from brochure.visuals import build_visuals
-from brochure.yamlfile import read_yaml
 from pdftools import outline, page_texts
 
 SEED = "seed-article"

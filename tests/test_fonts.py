@@ -7,7 +7,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 import brochure
-from brochure.catalog import load_catalog
+from brochure.content.catalog import load_catalog
 from brochure.resources import builtin_data, builtin_fonts
 from pdftools import fonts_of, page_texts
 

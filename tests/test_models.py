@@ -11,17 +11,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from brochure.catalog import Catalog, iter_sourced, load_catalog, select
-from brochure.context import (
-    ESSENTIAL_LABELS,
-    CityView,
-    SourceRow,
-    TopicView,
-    build_context,
-    city_view,
-    fact_label,
-)
-from brochure.models import (
+from brochure.content.catalog import Catalog, iter_sourced, load_catalog, select
+from brochure.content.models import (
     Airport,
     City,
     Country,
@@ -36,6 +27,15 @@ from brochure.models import (
     Population,
     Source,
     Sourced,
+)
+from brochure.look.context import (
+    ESSENTIAL_LABELS,
+    CityView,
+    SourceRow,
+    TopicView,
+    build_context,
+    city_view,
+    fact_label,
 )
 from brochure.resources import builtin_data
 

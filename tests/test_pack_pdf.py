@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import brochure
-from brochure.catalog import load_catalog
+from brochure.content.catalog import load_catalog
 from brochure.errors import BrochureError, OutputError, SelectionError
 from brochure.resources import builtin_data
 from pdftools import (
@@ -27,7 +27,6 @@ from pdftools import (
 
 BUILD_DATE = dt.date(2026, 11, 20)
 OTHER_CITIES = ("Shenzhen", "Hong Kong", "Qingdao", "Guangzhou", "Tianjin")
-
 
 
 def flat(text: str) -> str:

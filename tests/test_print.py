@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +14,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 import brochure
-from brochure.booklet import booklet_order
-from brochure.catalog import iter_sourced, load_catalog
 from brochure.cli import main
+from brochure.content.catalog import iter_sourced, load_catalog
+from brochure.render.booklet import booklet_order
 from brochure.resources import builtin_data
 from pdftools import MM, page_texts
 
@@ -168,27 +165,3 @@ def test_low_resolution_images_are_reported_in_the_print_profile_only(tmp_path: 
     )
     screen = brochure.build_pack(**SMALL, brand=kit, output=tmp_path / "s.pdf")
     assert not any("dpi" in w for w in screen.warnings)
-
-
-@pytest.mark.parametrize("profile", ["screen", "print", "archive"])
-def test_same_inputs_same_bytes_in_another_process(tmp_path: Path, profile: str) -> None:
-    code = (
-        "import sys, brochure\n"
-        f"brochure.build_pack(cities=['tianjin'], topics=['regions'], profile={profile!r},"
-        " output=sys.argv[1])\n"
-    )
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # 1 January 2026
-    outputs = []
-    for name in ("first.pdf", "second.pdf"):
-        out = tmp_path / name
-        subprocess.run([sys.executable, "-c", code, str(out)], env=env, check=True)
-        outputs.append(out.read_bytes())
-    assert outputs[0] == outputs[1]
-    assert "1 January 2026" in page_texts(tmp_path / "first.pdf")[0]
-    with pikepdf.open(tmp_path / "first.pdf") as pdf:
-        info = {str(k): str(v) for k, v in pdf.docinfo.items()}
-        with pdf.open_metadata() as meta:
-            xmp = str(meta)
-    stamps = [v for k, v in info.items() if k.endswith("Date") and v]
-    stamps += re.findall(r"\d{4}-\d\d-\d\dT[\d:]+", xmp)
-    assert stamps and all(s.startswith(("D:20260101", "2026-01-01")) for s in stamps), stamps

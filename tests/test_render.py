@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from brochure.access import ResourcePolicy
 from brochure.errors import RenderError, ResourceError
-from brochure.fetcher import ResourcePolicy
-from brochure.pdf import render_pdf
+from brochure.render.weasy import render_pdf
 from pdftools import page_texts
 
 PNG_1PX = (

@@ -11,9 +11,9 @@ import zxingcpp
 from click.testing import CliRunner
 
 import brochure
-from brochure.catalog import load_catalog
 from brochure.cli import main
-from brochure.context import _date_range, city_view
+from brochure.content.catalog import load_catalog
+from brochure.look.context import _date_range, city_view
 from brochure.resources import builtin_data
 from pdftools import fonts_of, outline, page_texts
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from brochure.catalog import iter_sourced, load_catalog
+from brochure.content.catalog import iter_sourced, load_catalog
+from brochure.content.models import Event, Fact, Mode, Point, PointFact, Routes, Script
 from brochure.errors import DataError
-from brochure.models import Event, Fact, Mode, Point, PointFact, Routes, Script
+from brochure.look.travel import date_span, duration
 from brochure.resources import builtin_data
-from brochure.travel import date_span, duration
 from travelfix import change, line_of, travel_content
 
 
@@ -187,10 +187,10 @@ def test_durations_and_date_spans_read_as_printed() -> None:
 
 
 def test_an_itinerary_s_dates_make_the_trip_when_none_are_given(data: Path) -> None:
-    from brochure.catalog import select_for
-    from brochure.lapses import trip_notes
-    from brochure.models import PackRequest
-    from brochure.travel import calendar_entries, trip_span
+    from brochure.content.catalog import select_for
+    from brochure.content.models import PackRequest
+    from brochure.look.lapses import trip_notes
+    from brochure.look.travel import calendar_entries, trip_span
 
     stops = [
         {"city": "guangzhou", "arrive": "2027-03-03", "depart": "2027-03-04"},

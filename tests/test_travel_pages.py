@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 import brochure
-from brochure.catalog import load_catalog
 from brochure.cli import main
+from brochure.content.catalog import load_catalog
 from brochure.pack import CJK_FONT, make_request, prepare
-from brochure.preflight import missing_glyphs
+from brochure.render.preflight import missing_glyphs
 from brochure.resources import builtin_fonts
 from pdftools import outline, page_texts
 from travelfix import BUILD_DATE, EPOCH, change, travel_content

@@ -16,10 +16,10 @@ import weasyprint
 import zxingcpp
 from PIL import Image
 
-from brochure.brand import load_brand
-from brochure.charts import LABEL_SIZE, Palette, population_chart, sector_matrix, text_width
-from brochure.geomap import ZH_SIZE, CityPoint, china_map, city_inset, land
-from brochure.qr import QUIET_ZONE, qr_svg
+from brochure.look.brand import load_brand
+from brochure.look.charts import LABEL_SIZE, Palette, population_chart, sector_matrix, text_width
+from brochure.look.geomap import ZH_SIZE, CityPoint, china_map, city_inset, land
+from brochure.look.qr import QUIET_ZONE, qr_svg
 from brochure.resources import builtin_data, builtin_styles
 from pdftools import fonts_of, page_texts
 

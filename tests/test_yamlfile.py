@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from brochure import yamlfile
+from brochure.content import yamlfile
+from brochure.content.models import City, Source, Topic
+from brochure.content.yamlfile import YamlDoc, describe_errors, parse_yaml, read_yaml
 from brochure.errors import DataError
-from brochure.models import City, Source, Topic
 from brochure.resources import builtin_data
-from brochure.yamlfile import YamlDoc, describe_errors, parse_yaml, read_yaml
 
 DOC = Path("doc.yml")
 

@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from brochure.content.yamlfile import Loc, read_yaml
 from brochure.resources import builtin_data
-from brochure.yamlfile import Loc, read_yaml
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})

@@ -4,7 +4,7 @@
     python tools/content_table.py --stdout        # print instead of writing
     python tools/content_table.py --data DIR --output PATH
 
-The table comes from the loaded catalog (brochure.catalog.load_catalog), so it shows
+The table comes from the loaded catalog (brochure.content.catalog.load_catalog), so it shows
 what a pack prints: population, GDP and the other city facts, port, airports and key
 companies, each with its value, as-of date, source title and URL. tests/test_content_quality.py
 checks that docs/content.md is what this script writes from the data today.
@@ -18,8 +18,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from brochure.catalog import Catalog, load_catalog
-from brochure.models import City, Sourced
+from brochure.content.catalog import Catalog, load_catalog
+from brochure.content.models import City, Sourced
 from brochure.resources import builtin_data
 
 HERE = Path(__file__).resolve().parent.parent

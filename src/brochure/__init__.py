@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ._version import __version__
-from .catalog import Catalog, Selection, load_catalog, select
+from .content.catalog import Catalog, Selection, load_catalog, select
+from .content.models import OutputFormat, PackRequest, Paper
 from .errors import BrochureError
-from .models import OutputFormat, PackRequest, Paper
 from .pack import BuildResult, build_pack, check_project
 
 __all__ = [

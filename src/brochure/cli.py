@@ -12,14 +12,14 @@ from typing import Any
 import click
 
 from . import __version__
-from .catalog import Catalog, load_catalog
-from .context import city_view
+from .content.catalog import Catalog, load_catalog
+from .content.models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError
-from .models import Layout, OutputFormat, PackRequest, Paper, Profile
+from .look.context import city_view
+from .look.scaffold import new_kit
+from .look.templating import format_count
 from .pack import build_pack, check_project, make_request, watched_paths
 from .resources import builtin_data
-from .scaffold import new_kit
-from .templating import format_count
 from .watch import watch as watch_paths
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -365,9 +365,9 @@ def batch(
     strict: bool,
 ) -> None:
     """Build one pack per row of MANIFEST (CSV or YAML) into a folder."""
-    from .batch import REPORT_FILE, iter_outcomes, run_batch
-    from .manifest import plan
-    from .progress import progress_listener
+    from .many.batch import REPORT_FILE, iter_outcomes, run_batch
+    from .many.manifest import plan
+    from .many.progress import progress_listener
 
     def action() -> None:
         planned = plan(manifest, out_dir, data_dir=data_dir, timeout=timeout, strict=strict)

@@ -11,27 +11,26 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from . import parts
 from ._version import __version__
-from .booklet import impose
-from .brand import BrandKit, load_brand
-from .catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
-from .charts import Palette
-from .context import build_context, build_date_today
-from .errors import BrochureError, RenderError
-from .fetcher import ResourcePolicy
-from .lapses import lapsed_facts, trip_notes
-from .limits import Limits, bounded
-from .models import Layout, OutputFormat, PackRequest, Paper, Profile
-from .output import DEFAULT_DIR, check_writable, default_name, write_atomic
-from .parts import PART_MARKER, split_pack, weight
-from .preflight import broken_links, empty_chapters, low_resolution, missing_glyphs
+from .access import ResourcePolicy
+from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
+from .content.models import OutputFormat, PackRequest, Paper, Profile
+from .errors import BrochureError, RenderError, plural
+from .look.brand import BrandKit, load_brand
+from .look.charts import Palette
+from .look.context import build_context, build_date_today
+from .look.lapses import lapsed_facts, trip_notes
+from .look.templating import check_templates, render_html
+from .look.visuals import build_visuals
+from .render.booklet import impose
+from .render.limits import Limits, bounded
+from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
+from .render.parts.plan import PartPolicy, plan_layout
+from .render.preflight import broken_links, empty_chapters, low_resolution, missing_glyphs
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
-from .templating import check_templates, render_html
-from .visuals import build_visuals
 
 if TYPE_CHECKING:
-    from .pdf import Rendered, RenderOptions
+    from .render.weasy import Rendered, RenderOptions
 
 
 #: The bundled Chinese font (Noto Sans CJK SC cut to GB2312 and Big5 level 1), in fonts/.
@@ -48,7 +47,7 @@ class BuildResult:
     cities: tuple[str, ...]
     topics: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-    parts: int = 1  # documents the PDF was laid out in: 1 is whole (see parts.py)
+    parts: int = 1  # documents the PDF was laid out in: 1 is whole (see render/parts/)
     notes: tuple[str, ...] = ()  # with trip dates: facts that lapse, events inside the trip
 
 
@@ -63,6 +62,7 @@ class PreparedPack:
     html: str
     base_url: str
     policy: ResourcePolicy
+    limits: Limits  # started: the whole build's time runs from the templates on
     notes: tuple[str, ...] = ()  # see BuildResult.notes
 
 
@@ -93,7 +93,11 @@ def load_kit(request: PackRequest) -> BrandKit:
 def prepare(
     request: PackRequest, *, catalog: Catalog | None = None, kit: BrandKit | None = None
 ) -> PreparedPack:
-    """Load content and brand (unless given, already loaded), select, fill the templates."""
+    """Load content and brand (unless given, already loaded), select, fill the templates.
+
+    The request's time limit starts here and covers the whole build (see render/limits.py).
+    """
+    limits = Limits(seconds=request.timeout).started()
     data_dir = (request.data_dir or builtin_data()).resolve()
     catalog = catalog or load_catalog(data_dir)
     selection = select_for(catalog, request)
@@ -110,7 +114,7 @@ def prepare(
     context["brand"] = brand_context(kit)
     palette = Palette.from_css("".join(p.read_text(encoding="utf-8") for p in sheets) + kit.css)
     context["visuals"] = build_visuals(selection, palette, paper.compact)
-    with bounded(Limits(seconds=request.timeout)):  # templates are code: bound them too
+    with bounded(limits):  # templates are code: bound them too
         html = render_html(context, kit.template_dirs)
     policy = ResourcePolicy(
         [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root],
@@ -124,6 +128,7 @@ def prepare(
         html,
         builtin_templates().resolve().as_uri() + "/",
         policy,
+        limits,
         tuple(notes),
     )
 
@@ -170,7 +175,7 @@ class RenderedPack:
     parts: int = 1
 
 
-def render_pack(prepared: PreparedPack) -> RenderedPack:
+def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> RenderedPack:
     """Render a prepared pack to PDF (or HTML) bytes, with preflight; write nothing."""
     request = prepared.request
     cities = tuple(c.id for c in prepared.selection.cities)
@@ -179,7 +184,7 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         html = prepared.html.encode("utf-8")
         return RenderedPack(html, None, cities, topics, prepared.kit.warnings)
 
-    rendered = render_document(prepared)
+    rendered = render_document(prepared, part_policy)
     problems = [
         *rendered.warnings,
         *broken_links(rendered.anchors, rendered.internal_links),
@@ -188,10 +193,8 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
         *low_resolution(((i.url, i.dpi) for i in rendered.images), request.profile),
     ]
     if request.strict and problems:
-        count = len(problems)
         raise RenderError(
-            f"preflight found {count} problem{'s' if count > 1 else ''}; nothing written "
-            "(--strict)",
+            f"preflight found {plural(len(problems), 'problem')}; nothing written (--strict)",
             problems,
         )
     pdf = impose(rendered.pdf) if request.booklet else rendered.pdf
@@ -199,40 +202,36 @@ def render_pack(prepared: PreparedPack) -> RenderedPack:
     return RenderedPack(pdf, rendered.pages, cities, topics, warnings, rendered.parts)
 
 
-def render_document(prepared: PreparedPack) -> Rendered:
-    """The pack's PDF, laid out whole or in parts (see parts.py) as the request says."""
-    from .partwise import render_in_parts  # WeasyPrint is slow to import: only when rendering
-    from .pdf import render_pdf
+def render_document(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> Rendered:
+    """The pack's PDF, laid out whole or in parts as the request and `part_policy` say."""
+    from .render.parts.layout import render_in_parts  # WeasyPrint is slow to import
+    from .render.weasy import render_pdf
 
-    layout = prepared.request.layout
-    long = layout is Layout.parts or weight(prepared.html) > parts.WHOLE_MAX_WEIGHT
-    split = split_pack(prepared.html) if long and layout is not Layout.whole else None
-    if layout is Layout.parts and split is None:
-        raise RenderError(
-            "this pack cannot be laid out in parts: its templates have no part markers "
-            f"({PART_MARKER}) or a part does not close the elements it opens"
-        )
-    if split is not None and (reason := _cannot_cut(prepared)) is not None:
-        if layout is Layout.parts:
-            raise RenderError(
-                f"this pack cannot be laid out in parts: {reason}; use --layout whole"
-            )
-        split = None  # auto: right in one piece rather than wrong in parts
+    plan = plan_layout(prepared.html, _styles(prepared), prepared.request.layout, part_policy)
     options = render_options(prepared)
-    if split is not None:
-        return render_in_parts(split, prepared.base_url, prepared.policy, options)
+    if plan.split is not None:
+        return render_in_parts(plan, prepared.base_url, prepared.policy, options)
     return render_pdf(prepared.html, prepared.base_url, prepared.policy, options)
 
 
-def _cannot_cut(prepared: PreparedPack) -> str | None:
-    """Why the pack's styles stop it being laid out in parts (see parts.cannot_cut)."""
+def _styles(prepared: PreparedPack) -> list[str]:
+    """The texts of the pack's stylesheets: built-in, then the kit's.
+
+    Read through the pack's resource policy, as WeasyPrint reads them: a kit's stylesheet
+    may be a FIFO or a link to a device or a file outside the allowed folders, and is
+    refused (ResourceError) without being opened.
+    """
     sheets = [*stylesheets(), *prepared.kit.stylesheets]
-    texts = (p.read_text(encoding="utf-8", errors="replace") for p in sheets)
-    return parts.cannot_cut([prepared.html, *texts])
+    bodies = (prepared.policy.open(p.resolve().as_uri()).body for p in sheets)
+    return [body.decode("utf-8", errors="replace") for body in bodies]
 
 
-def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResult:
+def build_pack(
+    request: PackRequest | None = None, *, part_policy: PartPolicy | None = None, **options: Any
+) -> BuildResult:
     """Build one pack and write it; see PackRequest for the options.
+
+    `part_policy` says when a long pack is laid out in parts (see render/parts/plan.py).
 
     >>> build_pack(cities=["shanghai"], topics=["investment"], output="pack.pdf")  # doctest: +SKIP
     """
@@ -243,7 +242,7 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
     prepared = prepare(request)
     target = output_path(prepared.request, prepared.selection)
     check_writable(target)
-    done = render_pack(prepared)
+    done = render_pack(prepared, part_policy)
     write_atomic(target, done.body)
     return BuildResult(
         target,
@@ -259,12 +258,12 @@ def build_pack(request: PackRequest | None = None, **options: Any) -> BuildResul
 
 def render_options(prepared: PreparedPack) -> RenderOptions:
     """PDF settings for the request's profile."""
-    from .pdf import FileToAttach, RenderOptions
+    from .render.weasy import FileToAttach, RenderOptions
 
     request = prepared.request
     assert request.build_date is not None
     created = dt.datetime.combine(request.build_date, dt.time(), tzinfo=dt.UTC)
-    limits = Limits(seconds=request.timeout)
+    limits = prepared.limits
     if request.profile is Profile.screen:
         return RenderOptions(limits, "pdf/ua-1", created=created)
     if request.profile is Profile.archive:
@@ -362,8 +361,7 @@ def check_project(
         except BrochureError as exc:
             problems.extend(exc.problems or [str(exc)])
     if problems or catalog is None:
-        count = len(problems)
-        raise BrochureError(f"check found {count} problem{'s' if count != 1 else ''}", problems)
+        raise BrochureError(f"check found {plural(len(problems), 'problem')}", problems)
     warnings = list(kit.warnings if kit else ())
     if max_age_days is not None:
         warnings += stale_facts(catalog, max_age_days, build_date_today())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from brochure import pack
-from brochure.limits import Limits
+from brochure.render.limits import Limits
 from hostile.support import (
     Outcome,
     Target,

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-import brochure.pdf
+import brochure.render.weasy
 from hostile.support import (
     EARLIER_PDF,
     Outcome,
@@ -29,7 +29,7 @@ def forbid_rendering(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("render_pdf")
         raise KeyboardInterrupt  # stop at once; the test then fails on `calls`
 
-    monkeypatch.setattr(brochure.pdf, "render_pdf", render)
+    monkeypatch.setattr(brochure.render.weasy, "render_pdf", render)
     return calls
 
 
@@ -122,7 +122,7 @@ def test_ctrl_c_while_rendering(earlier: Target, monkeypatch: pytest.MonkeyPatch
     def interrupted(*args: Any, **kwargs: Any) -> NoReturn:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(brochure.pdf, "render_pdf", interrupted)
+    monkeypatch.setattr(brochure.render.weasy, "render_pdf", interrupted)
     outcome = build(*earlier.args)
     assert_interrupted(outcome, earlier)
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import Profile
+from ..content.models import Profile
 
 #: Raster images printed at less than this resolution are reported in the print profile.
 MIN_PRINT_DPI = 150

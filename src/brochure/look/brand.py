@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from .errors import BrandError, DataError
-from .fetcher import MAX_RESOURCE_BYTES, is_font
-from .models import Line, Model, Paper, Text
-from .yamlfile import Loc, YamlDoc, describe_errors, read_yaml
+from ..access import MAX_RESOURCE_BYTES, is_font
+from ..content.models import Line, Model, Paper, Text
+from ..content.yamlfile import Loc, YamlDoc, describe_errors, read_yaml
+from ..errors import BrandError, DataError, plural
 
 #: File names a kit folder may hold its brand file under, in the order looked for.
 BRAND_FILES = ("brand.yml", "_brand.yml", "brand.yaml", "_brand.yaml")
@@ -129,10 +129,8 @@ def load_brand(path: Path, *, strict: bool = False) -> BrandKit:
     css = checker.css(brand)
     logos = checker.logos(brand)
     if checker.problems:
-        count = len(checker.problems)
-        raise BrandError(
-            f"{file}: {count} problem{'s' if count > 1 else ''} in the brand kit", checker.problems
-        )
+        count = plural(len(checker.problems), "problem")
+        raise BrandError(f"{file}: {count} in the brand kit", checker.problems)
     if strict and checker.warnings:
         raise BrandError(f"{file}: warnings are errors with --strict", checker.warnings)
 

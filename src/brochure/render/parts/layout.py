@@ -1,8 +1,9 @@
-"""Rendering a long pack part by part, so that memory stays flat as packs grow (see parts.py).
+"""Laying out a long pack part by part, so that memory stays flat as packs grow (see plan.py).
 
 Every page is laid out once, except the front (cover and contents: two to four pages),
-which is laid out twice, and a part that shows a page number of a later part, laid out
-again once that page is known. Peak memory is that of the largest part, not of the whole pack.
+which is laid out twice, and, when the styles print page numbers, a part whose targets'
+page numbers were not all known when it was laid out: it is laid out again once they are.
+Peak memory is that of the largest part, not of the whole pack.
 """
 
 from __future__ import annotations
@@ -11,23 +12,22 @@ import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import parts as _parts
-from .errors import RenderError
-from .fetcher import ResourcePolicy
-from .parts import (
+from ...access import ResourcePolicy
+from ...errors import RenderError
+from ..pages import LaidPage, PageFacts, outline
+from ..weasy import LaidOut, LayoutSession, PlacedImage, Rendered, RenderOptions
+from .plan import (
     END_PAGE,
     OTHER_SIDE,
     STUB_PAGE,
-    UNKNOWN_PAGE,
+    LayoutPlan,
     Segment,
     SplitPack,
     chrome_document,
     external_targets,
     front_document,
-    group_chapters,
     part_document,
 )
-from .pdf import LaidOut, LaidPage, LayoutSession, PlacedImage, Rendered, RenderOptions, outline
 from .stitch import PartPdf, stitch
 
 _WHOLE = "render this pack whole (--layout whole)"
@@ -50,22 +50,20 @@ def _kept(laid: LaidOut, start: int, last: bool) -> range:
 
 
 def render_in_parts(
-    split: SplitPack, base_url: str, policy: ResourcePolicy, options: RenderOptions
+    plan: LayoutPlan, base_url: str, policy: ResourcePolicy, options: RenderOptions
 ) -> Rendered:
     """Lay out the front, then each part, then the front again and the chrome; stitch them."""
-    groups = group_chapters(split.chapters, _parts.PART_MAX_WEIGHT)  # read now: tests lower it
+    split = plan.split
+    assert split is not None, "a plan in parts"
     with LayoutSession(base_url, policy, options) as session:
         draft = session.layout(front_document(split, {}))
         front_length = len(_kept(draft, 0, last=False))
         first_side = draft.pages[0].facts.side
         for _attempt in range(2):
             known = {a: i + 1 for i, p in enumerate(draft.pages[:front_length]) for a in p.anchors}
-            parts, pages, images = _lay_out_parts(
-                session, split, groups, front_length, first_side, known
-            )
-            front = session.layout(
-                front_document(split, external_targets(split, [split.front], known))
-            )
+            parts, pages, images = _lay_out_parts(session, plan, front_length, first_side, known)
+            targets = _numbered(external_targets(split, [split.front], known), 1)
+            front = session.layout(front_document(split, targets))
             keep = _kept(front, 0, last=False)
             if len(keep) == front_length:
                 break
@@ -101,48 +99,67 @@ class _Part:
     images: tuple[PlacedImage, ...]
 
 
+def _numbered(targets: dict[str, int | None], guess: int) -> dict[str, int]:
+    """Targets with a page number each: `guess` where the number is not known yet."""
+    return {anchor: guess if page is None else page for anchor, page in targets.items()}
+
+
 def _lay_out_parts(
     session: LayoutSession,
-    split: SplitPack,
-    groups: Sequence[Sequence[Segment]],
+    plan: LayoutPlan,
     front_length: int,
     first_side: str,
     known: dict[str, int],
 ) -> tuple[list[PartPdf], list[LaidPage], tuple[PlacedImage, ...]]:
     """Each group of chapters in its own document, in order; `known` learns their anchors.
 
-    A part that shows the page number of a later part (a `target-counter()` pointing
-    forward) is laid out again at the end, when every page is known; it must break as before.
+    A part is laid out with the page numbers known so far (a later part's anchor gets the
+    part's own first page as a guess). When the styles print page numbers, every part whose
+    targets' numbers turn out different is laid out again with the right ones; it must
+    break as before.
     """
+    assert plan.split is not None
+    split, groups = plan.split, plan.groups
     done: list[_Part] = []
-    forward: list[tuple[int, str, int]] = []
+    starts: list[tuple[str, int]] = []
+    used: list[dict[str, int]] = []
     next_page = front_length + 1
     for number, group in enumerate(groups):
-        last = number == len(groups) - 1
         side = first_side if next_page % 2 else OTHER_SIDE[first_side]
-        part, refers_forward = _lay_out_part(session, split, group, side, next_page, known, last)
+        targets = _numbered(external_targets(split, group, known), next_page)
+        part = _lay_out_part(session, split, group, side, next_page, targets, _last(plan, number))
         for offset, page in enumerate(part.pages):
             for anchor in page.anchors:
                 known.setdefault(anchor, next_page + offset)
-        if refers_forward:
-            forward.append((number, side, next_page))
         done.append(part)
+        starts.append((side, next_page))
+        used.append(targets)
         next_page += len(part.pages)
-    for number, side, first_page in forward:
-        again, _ = _lay_out_part(
-            session, split, groups[number], side, first_page, known, number == len(groups) - 1
+    for number, targets in enumerate(used):
+        final = {anchor: known.get(anchor, page) for anchor, page in targets.items()}
+        if not plan.page_references or final == targets:
+            continue
+        side, first_page = starts[number]
+        again = _lay_out_part(
+            session, split, groups[number], side, first_page, final, _last(plan, number)
         )
-        if [(p.facts, p.anchors) for p in again.pages] != [
-            (p.facts, p.anchors) for p in done[number].pages
-        ]:
+        if _breaks(again) != _breaks(done[number]):
             raise RenderError(
-                "a page number pointing forward to a later chapter changed how its own "
-                f"chapter breaks; {_WHOLE}"
+                "a page number of a later chapter changed how its own chapter breaks; " + _WHOLE
             )
         done[number] = again
     pages = [page for part in done for page in part.pages]
     images = tuple(image for part in done for image in part.images)
     return [part.pdf for part in done], pages, images
+
+
+def _last(plan: LayoutPlan, number: int) -> bool:
+    return number == len(plan.groups) - 1
+
+
+def _breaks(part: _Part) -> list[tuple[PageFacts, tuple[str, ...]]]:
+    """Where a part's pages break: each page's facts and anchors."""
+    return [(page.facts, page.anchors) for page in part.pages]
 
 
 def _lay_out_part(
@@ -151,21 +168,18 @@ def _lay_out_part(
     group: Sequence[Segment],
     side: str,
     first_page: int,
-    known: dict[str, int],
+    targets: dict[str, int],
     last: bool,
-) -> tuple[_Part, bool]:
-    """One part, its first page numbered `first_page`, and whether it shows a page number
-    that was not known yet."""
-    targets = external_targets(split, group, known)
+) -> _Part:
+    """One part, its first page numbered `first_page`, its targets on the pages given."""
     laid = session.layout(part_document(split, group, side, targets, last, first_page))
     keep = _kept(laid, 1, last)
-    refers_forward = None in targets.values() and laid.shows(str(UNKNOWN_PAGE))
     pages = [laid.pages[i] for i in keep]
     images = laid.images(keep)
     part = _Part(PartPdf(laid.write(), keep), pages, images)
     del laid
     gc.collect()  # a part's boxes hold cycles: free them before the next part
-    return part, refers_forward
+    return part
 
 
 def _check_chrome(chrome: LaidOut, pages: Sequence[LaidPage]) -> None:

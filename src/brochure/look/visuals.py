@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .catalog import Selection
+from ..content.catalog import Selection
+from ..content.models import City
 from .charts import Palette, population_chart, sector_matrix
 from .geomap import CityPoint, china_map, city_inset
-from .models import City
 from .qr import qr_svg
 
 #: Display names of the sector ids used in city specialisations.

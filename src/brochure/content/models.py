@@ -361,7 +361,7 @@ class Profile(StrEnum):
 class Layout(StrEnum):
     """How a pack is laid out: in one piece, or part by part so memory stays flat."""
 
-    auto = "auto"  # in parts when the pack is long (see parts.WHOLE_MAX_WEIGHT)
+    auto = "auto"  # in parts when the pack is long (see render/parts/plan.PartPolicy)
     whole = "whole"
     parts = "parts"
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .brand import BrandKit, load_brand
-from .catalog import Catalog, load_catalog, select_for
-from .errors import BrochureError, DataError
-from .models import PackRequest
-from .output import default_name
-from .pack import make_request
-from .resources import builtin_data
-from .yamlfile import MAX_YAML_BYTES, read_yaml
+from ..content.catalog import Catalog, load_catalog, select_for
+from ..content.models import PackRequest
+from ..content.yamlfile import MAX_YAML_BYTES, read_yaml
+from ..errors import BrochureError, DataError
+from ..look.brand import BrandKit, load_brand
+from ..pack import make_request
+from ..render.output import default_name
+from ..resources import builtin_data
 
 #: Columns a CSV manifest may have; `cities` is the only one required.
 COLUMNS = (

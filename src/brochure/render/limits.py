@@ -6,13 +6,14 @@ import resource
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
-from .errors import RenderError
+from ..errors import RenderError
 
 #: Defaults, overridable per call (see docs/security.md).
 RENDER_SECONDS = 120.0
@@ -21,10 +22,28 @@ RENDER_MEMORY_BYTES = 2 * 1024**3
 
 @dataclass(frozen=True)
 class Limits:
-    """How long one render may take and how much more memory it may take."""
+    """How long one build may take and how much more memory it may take.
+
+    Started (`started()`), the limits hold a deadline: every stage bounded by them
+    shares the same `seconds`, from templates to the last page, instead of each stage
+    getting them anew.
+    """
 
     seconds: float = RENDER_SECONDS
     memory_bytes: int = RENDER_MEMORY_BYTES
+    deadline: float | None = None  # time.monotonic() when the time is up
+
+    def started(self) -> Limits:
+        """These limits, with the clock started now (unless it runs already)."""
+        if self.deadline is not None or self.seconds <= 0:
+            return self
+        return replace(self, deadline=time.monotonic() + self.seconds)
+
+    def remaining(self) -> float:
+        """Seconds left: all of them before the start, a moment at least after the end."""
+        if self.deadline is None:
+            return self.seconds
+        return max(self.deadline - time.monotonic(), 0.001)
 
 
 class RenderTimeout(RenderError):
@@ -90,7 +109,7 @@ def bounded(limits: Limits) -> Iterator[None]:
         old_handler = signal.signal(signal.SIGALRM, expire)
         # The timer fires again every quarter second: WeasyPrint swallows an exception
         # raised while it draws an SVG image, and the render must still stop.
-        signal.setitimer(signal.ITIMER_REAL, limits.seconds, 0.25)
+        signal.setitimer(signal.ITIMER_REAL, limits.remaining(), 0.25)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     used = _address_space()
     capped = False

@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, Selection, iter_sourced, select
-from .errors import BrochureError
-from .models import (
+from ..content.catalog import Catalog, Selection, iter_sourced, select
+from ..content.models import (
     Airport,
     City,
     CityNote,
@@ -27,6 +26,7 @@ from .models import (
     Sourced,
     Topic,
 )
+from ..errors import BrochureError
 from .travel import calendar_entries, calendar_facts, travel_facts, travel_view, trip_span
 
 _SINGULAR = {

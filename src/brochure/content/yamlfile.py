@@ -10,7 +10,7 @@ from typing import Any, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import DataError
+from ..errors import DataError
 
 #: Files larger than this are refused before parsing.
 MAX_YAML_BYTES = 1_000_000

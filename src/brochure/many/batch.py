@@ -23,15 +23,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._version import __version__
-from .brand import find_brand_file
-from .errors import BrochureError
-from .limits import peak_memory_mb
+from .._version import __version__
+from ..content.models import PackRequest
+from ..errors import BrochureError
+from ..look.brand import find_brand_file
+from ..pack import prepare, render_pack
+from ..render.limits import peak_memory_mb
+from ..render.output import write_atomic
+from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .manifest import Job
-from .models import PackRequest
-from .output import write_atomic
-from .pack import prepare, render_pack
-from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 
 STATE_FILE = ".brochure-batch.json"
 REPORT_FILE = "batch-report.json"
@@ -194,7 +194,7 @@ def make_bundle(request: PackRequest) -> Bundle:
 
 def _warm_worker() -> None:
     """Pay WeasyPrint's import once, when the worker starts."""
-    from . import pdf  # noqa: F401
+    from ..render import weasy as pdf  # noqa: F401
 
 
 # -- running a batch -------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
-from .resources import builtin_fonts
+from ..resources import builtin_fonts
 
 PT = 25.4 / 72  #: one point in millimetres
 LABEL_SIZE = 8 * PT
@@ -144,12 +144,27 @@ def wrap(text: str, size: float, limit: float) -> list[str]:
 # -- SVG building blocks --------------------------------------------------------------
 
 
-def svg_document(width: float, height: float, title: str, body: Iterable[str], *, kind: str) -> str:
-    """An `<svg>` root sized in mm, accessible (role img, title), around `body`."""
+def svg_document(
+    width: float,
+    height: float,
+    title: str,
+    body: Iterable[str],
+    *,
+    kind: str,
+    view: tuple[float, float] | None = None,
+    attributes: str = "",
+) -> str:
+    """An `<svg>` root sized in mm, accessible (role img, title), around `body`.
+
+    Its viewBox is `view` (width, height in user units), or the size in mm: one user
+    unit a millimetre. Every picture brochure draws has this root (charts, maps, QR).
+    """
+    view_w, view_h = view or (width, height)
+    extra = f" {attributes}" if attributes else ""
     return (
         f'<svg xmlns="{SVG_NS}" width="{num(width)}mm" height="{num(height)}mm" '
-        f'viewBox="0 0 {num(width)} {num(height)}" role="img" aria-label={quoteattr(title)} '
-        f'class="brochure-{kind}">'
+        f'viewBox="0 0 {num(view_w)} {num(view_h)}" role="img" aria-label={quoteattr(title)} '
+        f'class="brochure-{kind}"{extra}>'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
     )
 
@@ -211,89 +226,100 @@ def population_chart(
     )
     if not cities:
         return _empty(width_mm, "Population by city: no data", palette, "population")
+    axis = _BarAxis.fit(cities, width_mm)
+    body = [*_bar_grid(axis, palette), *_bars(axis, cities, palette), *_bar_ticks(axis, palette)]
+    height = axis.bottom + 1.0 + SMALL_SIZE + SMALL_SIZE * 1.5 + 1.2
+    return svg_document(width_mm, height, title, body, kind="population")
 
-    label_w = max(text_width(name, LABEL_SIZE) for name, _ in cities) + GAP
-    label_w = min(label_w, width_mm * 0.4)
-    value_w = max(text_width(millions(v), LABEL_SIZE) for _, v in cities) + GAP + 1
-    x0 = label_w
-    plot_w = max(width_mm - x0 - value_w, 10.0)
 
-    top = max(max(v for _, v in cities) / 1e6, 0.0)
-    step = nice_step(top, 5)
-    axis_max = max(math.ceil(top / step - 1e-9), 1) * step
-    scale = plot_w / axis_max
+@dataclass(frozen=True)
+class _BarAxis:
+    """Where the population chart's bars start, how long a million is, and its ticks."""
 
-    top_pad = 1.0
-    grid_bottom = top_pad + ROW * len(cities)
+    label_w: float
+    x0: float
+    scale: float  # mm per million
+    step: float
+    ticks: tuple[float, ...]
+    top: float
+    bottom: float
+
+    @classmethod
+    def fit(cls, cities: Sequence[tuple[str, int]], width_mm: float) -> _BarAxis:
+        label_w = max(text_width(name, LABEL_SIZE) for name, _ in cities) + GAP
+        label_w = min(label_w, width_mm * 0.4)
+        value_w = max(text_width(millions(v), LABEL_SIZE) for _, v in cities) + GAP + 1
+        plot_w = max(width_mm - label_w - value_w, 10.0)
+        top = max(max(v for _, v in cities) / 1e6, 0.0)
+        step = nice_step(top, 5)
+        axis_max = max(math.ceil(top / step - 1e-9), 1) * step
+        ticks = tuple(i * step for i in range(round(axis_max / step) + 1))
+        top_pad = 1.0
+        bottom = top_pad + ROW * len(cities)
+        return cls(label_w, label_w, plot_w / axis_max, step, ticks, top_pad, bottom)
+
+
+def _bar_grid(axis: _BarAxis, palette: Palette) -> list[str]:
+    x0, scale = axis.x0, axis.scale
+    grid = "".join(
+        f"M{num(x0 + t * scale)} {num(axis.top)}V{num(axis.bottom)}" for t in axis.ticks[1:]
+    )
+    if not grid:
+        return []
+    return [
+        f'<path class="chart-grid" d="{grid}" stroke={quoteattr(palette.rule)} '
+        f'stroke-width="0.2" fill="none"/>'
+    ]
+
+
+def _bars(axis: _BarAxis, cities: Sequence[tuple[str, int]], palette: Palette) -> list[str]:
     body: list[str] = []
-
-    ticks = [i * step for i in range(round(axis_max / step) + 1)]
-    grid = "".join(f"M{num(x0 + t * scale)} {num(top_pad)}V{num(grid_bottom)}" for t in ticks[1:])
-    if grid:
-        body.append(
-            f'<path class="chart-grid" d="{grid}" stroke={quoteattr(palette.rule)} '
-            f'stroke-width="0.2" fill="none"/>'
-        )
-
     for i, (name, value) in enumerate(cities):
-        mid = top_pad + ROW * i + ROW / 2
-        length = max(value, 0) / 1e6 * scale
+        mid = axis.top + ROW * i + ROW / 2
+        length = max(value, 0) / 1e6 * axis.scale
         baseline = mid + LABEL_SIZE * 0.35
+        fg = palette.foreground
         body.append(
-            text(
-                label_w - GAP,
-                baseline,
-                name,
-                fill=palette.foreground,
-                anchor="end",
-                cls="chart-label",
-            )
+            text(axis.label_w - GAP, baseline, name, fill=fg, anchor="end", cls="chart-label")
         )
         body.append(
-            f'<rect class="chart-bar" x="{num(x0)}" y="{num(mid - BAR / 2)}" '
+            f'<rect class="chart-bar" x="{num(axis.x0)}" y="{num(mid - BAR / 2)}" '
             f'width="{num(length)}" height="{num(BAR)}" fill={quoteattr(palette.primary)}/>'
         )
         body.append(
-            text(
-                x0 + length + 1.2,
-                baseline,
-                millions(value),
-                fill=palette.foreground,
-                cls="chart-value",
-            )
+            text(axis.x0 + length + 1.2, baseline, millions(value), fill=fg, cls="chart-value")
         )
+    return body
 
-    body.append(
-        f'<path class="chart-axis" d="M{num(x0)} {num(top_pad)}V{num(grid_bottom)}" '
-        f'stroke={quoteattr(palette.muted)} stroke-width="0.25" fill="none"/>'
-    )
-    tick_y = grid_bottom + 1.0 + SMALL_SIZE
-    decimals = 0 if float(step).is_integer() else 1
-    for t in ticks:
-        body.append(
-            text(
-                x0 + t * scale,
-                tick_y,
-                f"{t:.{decimals}f}",
-                size=SMALL_SIZE,
-                fill=palette.muted,
-                anchor="middle",
-                cls="chart-tick",
-            )
+
+def _bar_ticks(axis: _BarAxis, palette: Palette) -> list[str]:
+    """The axis line, its tick labels and the caption under them."""
+    x0, muted = axis.x0, palette.muted
+    body = [
+        f'<path class="chart-axis" d="M{num(x0)} {num(axis.top)}V{num(axis.bottom)}" '
+        f'stroke={quoteattr(muted)} stroke-width="0.25" fill="none"/>'
+    ]
+    tick_y = axis.bottom + 1.0 + SMALL_SIZE
+    decimals = 0 if float(axis.step).is_integer() else 1
+    body += [
+        text(
+            x0 + t * axis.scale,
+            tick_y,
+            f"{t:.{decimals}f}",
+            size=SMALL_SIZE,
+            fill=muted,
+            anchor="middle",
+            cls="chart-tick",
         )
-    caption_y = tick_y + SMALL_SIZE * 1.5
+        for t in axis.ticks
+    ]
+    caption = "Population, millions"
     body.append(
         text(
-            x0,
-            caption_y,
-            "Population, millions",
-            size=SMALL_SIZE,
-            fill=palette.muted,
-            cls="chart-caption",
+            x0, tick_y + SMALL_SIZE * 1.5, caption, size=SMALL_SIZE, fill=muted, cls="chart-caption"
         )
     )
-    height = caption_y + 1.2
-    return svg_document(width_mm, height, title, body, kind="population")
+    return body
 
 
 # -- sector matrix --------------------------------------------------------------------
@@ -325,60 +351,101 @@ def sector_matrix(
     )
     if not cities or not sectors:
         return _empty(width_mm, "Sectors by city: no data", palette, "sectors")
-
-    widest = max(text_width(name, LABEL_SIZE) for name, _ in cities)
-    label_w = min(widest + GAP + INSET, width_mm * 0.35)
-    headers = [wrap(label, SMALL_SIZE, HEADER_WRAP) for _, label in sectors]
-    line_h = SMALL_SIZE * 1.15
-    # Width each rotated label reaches to the right of its column centre.
-    reach = [
-        max(text_width(line, SMALL_SIZE) for line in lines) * COS45
-        + (len(lines) - 1) * line_h * COS45
-        for lines in headers
+    grid = _Grid.fit(cities, sectors, width_mm)
+    body = [
+        *_bands(grid, len(cities), palette),
+        *_sector_headers(grid, palette),
+        *_city_rows(grid, cities, sectors, listed, palette),
     ]
-    room = width_mm - label_w - 1.0
-    column = min(
-        [COLUMN_MAX, room / len(sectors)]
-        + [(room - r) / (i + 0.5) for i, r in enumerate(reach) if room - r > 0]
-    )
-    column = max(column, 2 * DOT + 1.0)
+    height = grid.top + ROW * len(cities) + 1.0
+    return svg_document(width_mm, height, title, body, kind="sectors")
 
-    header_h = max(
-        max(text_width(line, SMALL_SIZE) for line in lines) * COS45 + len(lines) * line_h * COS45
-        for lines in headers
-    )
-    grid_top = header_h + 2.5
-    body: list[str] = []
-    grid_w = column * len(sectors)
 
-    for i in range(len(cities)):
-        if i % 2 == 0:
-            body.append(
-                f'<rect class="matrix-band" x="0" y="{num(grid_top + ROW * i)}" '
-                f'width="{num(label_w + grid_w)}" height="{num(ROW)}" '
-                f"fill={quoteattr(palette.tint)}/>"
-            )
+@dataclass(frozen=True)
+class _Grid:
+    """The sector matrix's geometry: label column, column width, rotated headers."""
 
-    for j, lines in enumerate(headers):
-        cx = label_w + column * (j + 0.5)
-        y = grid_top - 1.5
+    label_w: float
+    column: float
+    headers: tuple[list[str], ...]
+    line_h: float
+    top: float
+
+    @classmethod
+    def fit(
+        cls,
+        cities: Sequence[tuple[str, Sequence[str]]],
+        sectors: Sequence[tuple[str, str]],
+        width_mm: float,
+    ) -> _Grid:
+        widest = max(text_width(name, LABEL_SIZE) for name, _ in cities)
+        label_w = min(widest + GAP + INSET, width_mm * 0.35)
+        headers = tuple(wrap(label, SMALL_SIZE, HEADER_WRAP) for _, label in sectors)
+        line_h = SMALL_SIZE * 1.15
+        widths = [max(text_width(line, SMALL_SIZE) for line in lines) for lines in headers]
+        # Width each rotated label reaches to the right of its column centre.
+        reach = [
+            w * COS45 + (len(lines) - 1) * line_h * COS45
+            for w, lines in zip(widths, headers, strict=True)
+        ]
+        room = width_mm - label_w - 1.0
+        column = min(
+            [COLUMN_MAX, room / len(sectors)]
+            + [(room - r) / (i + 0.5) for i, r in enumerate(reach) if room - r > 0]
+        )
+        column = max(column, 2 * DOT + 1.0)
+        header_h = max(
+            w * COS45 + len(lines) * line_h * COS45
+            for w, lines in zip(widths, headers, strict=True)
+        )
+        return cls(label_w, column, headers, line_h, header_h + 2.5)
+
+    def x(self, j: int) -> float:
+        """The centre of column `j`."""
+        return self.label_w + self.column * (j + 0.5)
+
+
+def _bands(grid: _Grid, rows: int, palette: Palette) -> list[str]:
+    width = grid.label_w + grid.column * len(grid.headers)
+    return [
+        f'<rect class="matrix-band" x="0" y="{num(grid.top + ROW * i)}" '
+        f'width="{num(width)}" height="{num(ROW)}" '
+        f"fill={quoteattr(palette.tint)}/>"
+        for i in range(0, rows, 2)
+    ]
+
+
+def _sector_headers(grid: _Grid, palette: Palette) -> list[str]:
+    body = []
+    for j, lines in enumerate(grid.headers):
+        y = grid.top - 1.5
         # Later lines sit below the first in the rotated frame, so shift the first up.
         spans = "".join(
-            f'<tspan x="0" dy="{num(0 if k == 0 else line_h)}">{escape(line)}</tspan>'
+            f'<tspan x="0" dy="{num(0 if k == 0 else grid.line_h)}">{escape(line)}</tspan>'
             for k, line in enumerate(lines)
         )
-        lift = (len(lines) - 1) * line_h
+        lift = (len(lines) - 1) * grid.line_h
         body.append(
-            f'<text class="matrix-sector" transform="translate({num(cx)} {num(y)}) rotate(-45) '
-            f'translate(0 {num(-lift)})" font-family={quoteattr(SANS)} '
+            f'<text class="matrix-sector" transform="translate({num(grid.x(j))} {num(y)}) '
+            f'rotate(-45) translate(0 {num(-lift)})" font-family={quoteattr(SANS)} '
             f'font-size="{num(SMALL_SIZE)}" fill={quoteattr(palette.foreground)}>{spans}</text>'
         )
+    return body
 
+
+def _city_rows(
+    grid: _Grid,
+    cities: Sequence[tuple[str, Sequence[str]]],
+    sectors: Sequence[tuple[str, str]],
+    listed: dict[str, set[str]],
+    palette: Palette,
+) -> list[str]:
+    body = []
     for i, (name, _) in enumerate(cities):
-        mid = grid_top + ROW * i + ROW / 2
+        mid = grid.top + ROW * i + ROW / 2
         body.append(
             text(
-                label_w - GAP,
+                grid.label_w - GAP,
                 mid + LABEL_SIZE * 0.35,
                 name,
                 fill=palette.foreground,
@@ -387,20 +454,18 @@ def sector_matrix(
             )
         )
         for j, (sid, label) in enumerate(sectors):
-            cx = label_w + column * (j + 0.5)
+            cx, cy = num(grid.x(j)), num(mid)
             data = f"data-city={quoteattr(name)} data-sector={quoteattr(sid)}"
             if sid in listed[name]:
                 body.append(
-                    f'<circle class="matrix-yes" {data} cx="{num(cx)}" cy="{num(mid)}" '
+                    f'<circle class="matrix-yes" {data} cx="{cx}" cy="{cy}" '
                     f'r="{DOT}" fill={quoteattr(palette.primary)}><title>'
                     f"{escape(f'{name}: {label}')}</title></circle>"
                 )
             else:
                 body.append(
-                    f'<circle class="matrix-no" {data} cx="{num(cx)}" cy="{num(mid)}" '
+                    f'<circle class="matrix-no" {data} cx="{cx}" cy="{cy}" '
                     f'r="{RING}" fill="none" stroke={quoteattr(palette.muted)} '
                     f'stroke-width="0.18"/>'
                 )
-
-    height = grid_top + ROW * len(cities) + 1.0
-    return svg_document(width_mm, height, title, body, kind="sectors")
+    return body

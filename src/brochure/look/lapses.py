@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import ROUTES_FILE, Catalog, Selection, iter_sourced
+from ..content.catalog import ROUTES_FILE, Catalog, Selection, iter_sourced
+from ..content.models import CityNote, PackRequest, PointFact, RouteOption, Sourced, Topic
 from .context import fact_label
-from .models import CityNote, PackRequest, PointFact, RouteOption, Sourced, Topic
 from .travel import CalendarEntry, calendar_note, trip_span
 
 

@@ -1,27 +1,27 @@
-"""Rendering HTML to PDF: the only module that imports WeasyPrint."""
+"""The WeasyPrint adapter: the only module that imports WeasyPrint or reads its private parts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
+import weasyprint
 from weasyprint import HTML, Attachment
-from weasyprint.document import Document
 from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import BrochureError, RenderError, ResourceError
-from .fetcher import ResourcePolicy
+from ..access import ResourcePolicy
+from ..errors import BrochureError, RenderError, ResourceError
 from .limits import Limits, bounded
-from .parts import PageFacts
-from .stitch import Outline
+from .pages import Bookmark, LaidPage, PageFacts
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
@@ -40,7 +40,7 @@ class Rendered:
     anchors: frozenset[str] = frozenset()
     internal_links: tuple[str, ...] = ()
     images: tuple[PlacedImage, ...] = ()
-    parts: int = 1  # how many documents the pack was laid out in (see partwise.py)
+    parts: int = 1  # how many documents the pack was laid out in (see parts/layout.py)
 
 
 @dataclass(frozen=True)
@@ -144,28 +144,49 @@ _LAYOUT_FAILURES = (
     AssertionError,
     OSError,
 )
+_BROCHURE = str(Path(__file__).resolve().parents[1])
+
+
+def _raised_by_brochure(exc: BaseException) -> bool:
+    """Whether the innermost frame of `exc` is brochure's own code (a bug, not bad input)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.startswith(_BROCHURE)
 
 
 @contextmanager
-def _guarded(policy: ResourcePolicy, limits: Limits) -> Iterator[_Collector]:
-    """Collect WeasyPrint's logs and bound the render; turn its failures into ours."""
+def _session(limits: Limits) -> Iterator[_Collector]:
+    """Collect WeasyPrint's logs and bound the time and memory of everything inside."""
     with _collect_logs() as logs, bounded(limits):
-        try:
-            yield logs
-        except FatalURLFetchingError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, BrochureError):
-                raise cause from None
-            raise RenderError(f"could not load a resource: {exc}") from exc
-        except RecursionError as exc:
-            raise RenderError(
-                "the document nests too deeply to lay out (thousands of nested elements?)"
-            ) from exc
-        except _LAYOUT_FAILURES as exc:
-            raise RenderError(
-                f"WeasyPrint could not lay out the document ({type(exc).__name__}: {exc}); "
-                "look for extreme values in the stylesheets, such as a huge font-size"
-            ) from exc
+        yield logs
+
+
+@contextmanager
+def _weasyprint() -> Iterator[None]:
+    """Around one call into WeasyPrint: turn what its layout code raises into our errors.
+
+    Only WeasyPrint's own calls are guarded: an exception raised in brochure's code is a
+    bug and goes on as it is.
+    """
+    try:
+        yield
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, BrochureError):
+            raise cause from None
+        raise RenderError(f"could not load a resource: {exc}") from exc
+    except RecursionError as exc:
+        raise RenderError(
+            "the document nests too deeply to lay out (thousands of nested elements?)"
+        ) from exc
+    except _LAYOUT_FAILURES as exc:
+        if _raised_by_brochure(exc):
+            raise
+        raise RenderError(
+            f"WeasyPrint could not lay out the document ({type(exc).__name__}: {exc}); "
+            "look for extreme values in the stylesheets, such as a huge font-size"
+        ) from exc
 
 
 def _warnings(logs: _Collector, policy: ResourcePolicy) -> tuple[str, ...]:
@@ -203,54 +224,19 @@ def _attachments(options: RenderOptions) -> list[Attachment]:
     ]
 
 
-def _internal_links(pages: Sequence[Any]) -> tuple[str, ...]:
-    return tuple(target for page in pages for kind, target, *_ in page.links if kind == "internal")
-
-
 def render_pdf(
     html: str, base_url: str, policy: ResourcePolicy, options: RenderOptions | None = None
 ) -> Rendered:
     """Lay out `html` as one document and return the PDF; any error WeasyPrint logs is fatal."""
     options = options or RenderOptions()
-    with _guarded(policy, options.limits) as logs:
-        document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(policy)).render(
-            font_config=FontConfiguration(), pdf_variant=options.variant
-        )
-        pdf = document.write_pdf(pdf_variant=options.variant, attachments=_attachments(options))
-    warnings = _warnings(logs, policy)
-    assert isinstance(pdf, bytes)
-    pages = document.pages
+    with LayoutSession(base_url, policy, options) as session:
+        laid = session.layout(html)
+        pages, images = laid.pages, laid.images(range(len(laid.pages)))
+        pdf = laid.write(session.attachments())
+        warnings = session.warnings()
     anchors = frozenset(name for page in pages for name in page.anchors)
-    images = _raster_images(pages)
-    return Rendered(pdf, len(pages), warnings, anchors, _internal_links(pages), images)
-
-
-def _raster_images(pages: Sequence[Any]) -> tuple[PlacedImage, ...]:
-    """Every raster image in the laid-out pages, with its printed size (CSS px are 1/96 in)."""
-    found = []
-    for page in pages:
-        for box in page._page_box.descendants():
-            image = getattr(box, "replacement", None)
-            if isinstance(image, RasterImage) and box.width and box.height:
-                element = getattr(box, "element", None)
-                src = element.get("src", "an image") if element is not None else "an image"
-                pixels = (image.width, image.height)
-                found.append(PlacedImage(src, pixels, (box.width / 96, box.height / 96)))
-    return tuple(found)
-
-
-# Laying out one pack as several documents (see parts.py and longpack.py) -----------------
-
-
-@dataclass(frozen=True)
-class LaidPage:
-    """What brochure keeps of one laid-out page once its document is gone."""
-
-    facts: PageFacts
-    anchors: tuple[str, ...]
-    links: tuple[str, ...]
-    bookmarks: tuple[tuple[int, str, tuple[float, float], str], ...]
-    height: float
+    links = tuple(link for page in pages for link in page.links)
+    return Rendered(pdf, len(pages), warnings, anchors, links, images)
 
 
 class LaidOut:
@@ -261,21 +247,16 @@ class LaidOut:
         self._variant = variant
         self.pages = tuple(_laid_page(page) for page in document.pages)
 
-    def shows(self, text: str) -> bool:
-        """Whether any laid-out line of the document holds `text`."""
-        return any(
-            text in (getattr(box, "text", None) or "")
-            for page in self._document.pages
-            for box in page._page_box.descendants()
-        )
-
     def images(self, keep: range) -> tuple[PlacedImage, ...]:
         """The raster images on the pages in `keep`."""
-        return _raster_images([self._document.pages[i] for i in keep])
+        return tuple(
+            image for i in keep for image in _raster_images(_page_box(self._document.pages[i]))
+        )
 
     def write(self, attachments: Sequence[Attachment] = ()) -> bytes:
         """The PDF of every page; the laid-out pages are let go afterwards."""
-        pdf = self._document.write_pdf(pdf_variant=self._variant, attachments=list(attachments))
+        with _weasyprint():
+            pdf = self._document.write_pdf(pdf_variant=self._variant, attachments=list(attachments))
         self._document = None
         assert isinstance(pdf, bytes)
         return pdf
@@ -293,7 +274,7 @@ class LayoutSession:
         self._logs: _Collector | None = None
 
     def __enter__(self) -> LayoutSession:
-        self._guard = _guarded(self.policy, self.options.limits)
+        self._guard = _session(self.options.limits)
         self._logs = self._guard.__enter__()
         return self
 
@@ -305,9 +286,11 @@ class LayoutSession:
     def layout(self, html: str, *, tagged: bool = True) -> LaidOut:
         """Lay out one document; `tagged=False` leaves out the PDF variant (and its tags)."""
         variant = self.options.variant if tagged else None
-        document = HTML(
-            string=html, base_url=self.base_url, url_fetcher=SafeFetcher(self.policy)
-        ).render(font_config=self._fonts, pdf_variant=variant)
+        fetcher = SafeFetcher(self.policy)
+        with _weasyprint():
+            document = HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
+                font_config=self._fonts, pdf_variant=variant
+            )
         return LaidOut(document, variant)
 
     def attachments(self) -> list[Attachment]:
@@ -320,8 +303,20 @@ class LayoutSession:
         return _warnings(self._logs, self.policy)
 
 
-def _laid_page(page: Any) -> LaidPage:
-    box = page._page_box
+# WeasyPrint's private parts ------------------------------------------------------------
+# Everything below reads WeasyPrint's laid-out pages beyond its public API. Each function
+# is one assumption; tests/test_weasy_contract.py checks every one against the installed
+# WeasyPrint and names the one that broke.
+
+
+def _page_box(page: Any) -> Any:
+    """The root box of a laid-out page (`Page._page_box`)."""
+    return page._page_box
+
+
+def _page_facts(page: Any) -> PageFacts:
+    """The page's name, side and blankness (`PageBox.page_type`) and its `string-set`s."""
+    box = _page_box(page)
     kind = box.page_type
     strings = tuple(
         (name, text)
@@ -329,24 +324,46 @@ def _laid_page(page: Any) -> LaidPage:
         if child.string_set and child.string_set != "none"
         for name, text in child.string_set
     )
+    return PageFacts(kind.name, kind.side, kind.blank, strings)
+
+
+def _internal_links(page: Any) -> tuple[str, ...]:
+    """The anchors the page's links point to (`Page.links`: (kind, target, rect, box))."""
+    return tuple(target for kind, target, *_ in page.links if kind == "internal")
+
+
+def _bookmarks(page: Any) -> tuple[Bookmark, ...]:
+    """`Page.bookmarks`: (level, label, (x, y), 'open' or 'closed'), in CSS px."""
+    return tuple(
+        Bookmark(level, label, x, y, state == "closed")
+        for level, label, (x, y), state in page.bookmarks
+    )
+
+
+def _raster_images(page_box: Any) -> tuple[PlacedImage, ...]:
+    """Every raster image on a page, with its printed size (CSS px are 1/96 in)."""
+    found = []
+    for box in page_box.descendants():
+        image = getattr(box, "replacement", None)
+        if isinstance(image, RasterImage) and box.width and box.height:
+            element = getattr(box, "element", None)
+            src = element.get("src", "an image") if element is not None else "an image"
+            pixels = (image.width, image.height)
+            found.append(PlacedImage(src, pixels, (box.width / 96, box.height / 96)))
+    return tuple(found)
+
+
+def _laid_page(page: Any) -> LaidPage:
     return LaidPage(
-        PageFacts(kind.name, kind.side, kind.blank, strings),
+        _page_facts(page),
         tuple(page.anchors),
-        tuple(target for kind_, target, *_ in page.links if kind_ == "internal"),
-        tuple(page.bookmarks),
+        _internal_links(page),
+        _bookmarks(page),
         page.height,
     )
 
 
-def outline(pages: Sequence[LaidPage]) -> tuple[Outline, ...]:
-    """The bookmark tree of pages laid out in several documents, as WeasyPrint builds it."""
-    stand_ins = SimpleNamespace(
-        pages=[SimpleNamespace(bookmarks=p.bookmarks, height=p.height) for p in pages]
-    )
-    tree = Document.make_bookmark_tree(stand_ins, 0.75, transform_pages=True)
-
-    def convert(node: Any) -> Outline:
-        title, (page, x, y), children, state = node
-        return Outline(title, page, x, y, state == "closed", tuple(convert(c) for c in children))
-
-    return tuple(convert(node) for node in tree)
+def counter_styles() -> tuple[str, ...]:
+    """The `list-style-type` counter styles WeasyPrint defines (its user-agent stylesheet)."""
+    sheet = (Path(weasyprint.__file__).parent / "css" / "html5_ua.css").read_text("utf-8")
+    return tuple(dict.fromkeys(re.findall(r"@counter-style\s+([\w-]+)", sheet)))

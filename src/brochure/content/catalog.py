@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import DataError, SelectionError
+from ..errors import DataError, SelectionError
 from .models import City, Country, Event, PackRequest, Point, Routes, Source, Sourced, Topic
 from .yamlfile import YamlDoc, describe_errors, read_yaml
 

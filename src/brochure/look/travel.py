@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .catalog import Catalog, Selection
-from .models import City, Event, Mode, PackRequest, Route, RouteOption, Routes, Sourced
+from ..content.catalog import Catalog, Selection
+from ..content.models import City, Event, Mode, PackRequest, Route, RouteOption, Routes, Sourced
 
 MODE_NAMES = {"rail": "Rail", "air": "Air", "road": "Road", "ferry": "Ferry"}
 

@@ -6,7 +6,7 @@ import io
 
 import pikepdf
 
-from .errors import RenderError
+from ..errors import RenderError
 
 #: Sheet size for each page size, in points: two pages side by side.
 SHEETS = {

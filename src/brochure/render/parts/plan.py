@@ -1,4 +1,7 @@
-"""A long pack as parts: split its HTML where chapters begin, and build each part's document.
+"""A long pack as parts: the plan (whole or parts, and why), and each part's document.
+
+Everything here is pure: strings in, strings and values out, nothing laid out. The plan
+is `plan_layout(html, styles, layout, policy)`; layout.py lays the documents out.
 
 WeasyPrint keeps every laid-out page of a document in memory until the PDF is written, so
 a 300-page pack needs about 2.5 MB a page. A long pack is therefore laid out part by part:
@@ -9,7 +12,10 @@ a 300-page pack needs about 2.5 MB a page. A long pack is therefore laid out par
   puts its first page on the side (left or right) it has in the whole pack and keeps
   `@page :first` for the real first page;
 - every document gets *stub* pages for the anchors it links to but does not hold, so that
-  `target-counter()` and links resolve; stubs are dropped when the parts are stitched;
+  `target-counter()` and links resolve; stubs are dropped when the parts are stitched. A
+  part is laid out with the page numbers known so far; when the styles print page numbers
+  (`target-counter(..., page)`), the parts whose targets' numbers then changed are laid
+  out again once every number is known;
 - running heads and feet (the page margin boxes) are left out of every part and drawn by a
   *chrome* document of the whole pack's length, which repeats each page's name, side and
   `string-set` values; its pages are laid over the parts' pages (see stitch.py).
@@ -27,18 +33,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from ...content.models import Layout
+from ...errors import RenderError
+from ..pages import PageFacts
+
 #: Where a template allows a new part to begin: at the start of a chapter, on a new page.
 PART_MARKER = "<!--brochure:part-->"
-
-#: A pack whose content weighs more than this is laid out in parts (see `weight`). Laid out
-#: whole, a pack needs about 104 MB plus 0.35 MB per 1,000 of weight, and has 0.16 to 0.19
-#: pages per 1,000 in the built-in look on A4 (measured on packs of 131,000 to 237,000 with
-#: the content of December 2026; bench/bench_pages.py measures both): past about 235,000 it
-#: would need more than 150 MB plus 1 MB a page.
-WHOLE_MAX_WEIGHT = 200_000
-#: The most a part may weigh (a heavier chapter is a part of its own): about 20 A4 pages
-#: and 40 MB of layout.
-PART_MAX_WEIGHT = 80_000
 
 #: The 16 page-margin boxes of CSS Paged Media.
 MARGIN_BOXES = (
@@ -62,14 +62,9 @@ MARGIN_BOXES = (
 #: Page names brochure gives its own pages; a stub page's name starts with STUB_PAGE.
 STUB_PAGE = "brochure-stub"
 END_PAGE = "brochure-end"
-#: The page number a stub gives an anchor of a later part, not laid out yet: a part that
-#: shows it refers forward, and is laid out again once every page is known.
-UNKNOWN_PAGE = 987_654_321
 
 _SHELL = re.compile(r"(?is)^(.*?)(</head\s*>)\s*(<body\b[^>]*>)(.*)</body\s*>\s*</html\s*>\s*$")
 _SVG = re.compile(r"(?is)<svg\b.*?</svg\s*>")
-_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
-_HREF = re.compile(r"""\bhref\s*=\s*["']#([^"']+)["']""")
 #: The side a page faces, and the side the next one faces.
 OTHER_SIDE = {"left": "right", "right": "left"}
 _IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
@@ -120,6 +115,21 @@ _OPTIONAL_END = frozenset(
 
 
 @dataclass(frozen=True)
+class PartPolicy:
+    """When a pack is laid out in parts, and how much a part may hold (see `weight`).
+
+    Laid out whole, a pack needs about 104 MB plus 0.35 MB per 1,000 of weight, and has
+    0.16 to 0.19 pages per 1,000 in the built-in look on A4 (measured on packs of 131,000
+    to 237,000 with the content of December 2026; bench/bench_pages.py measures both): past
+    about 235,000 it would need more than 150 MB plus 1 MB a page. A part of 80,000 is
+    about 20 A4 pages and 40 MB of layout; a heavier chapter is a part of its own.
+    """
+
+    whole_max_weight: int = 200_000
+    part_max_weight: int = 80_000
+
+
+@dataclass(frozen=True)
 class Segment:
     """A run of top-level elements between two part markers."""
 
@@ -130,13 +140,9 @@ class Segment:
 
     @classmethod
     def of(cls, fragment: str) -> Segment:
-        """Read a fragment's anchors, internal links and weight."""
-        return cls(
-            fragment,
-            frozenset(htmlmod.unescape(i) for i in _ID.findall(fragment)),
-            frozenset(htmlmod.unescape(h) for h in _HREF.findall(fragment)),
-            weight(fragment),
-        )
+        """Read a fragment's anchors (`id`), internal links (`href="#..."`) and weight."""
+        scan = _scan(fragment)
+        return cls(fragment, frozenset(scan.ids), frozenset(scan.links), weight(fragment))
 
 
 @dataclass(frozen=True)
@@ -160,16 +166,6 @@ class SplitPack:
         return self.front.ids.union(*(c.ids for c in self.chapters))
 
 
-@dataclass(frozen=True)
-class PageFacts:
-    """What the chrome document must repeat of one laid-out page."""
-
-    name: str  # the page name ('' for none)
-    side: str  # 'left' or 'right'
-    blank: bool  # a blank page inserted for a left or right break
-    strings: tuple[tuple[str, str], ...]  # string-set assignments on the page, in order
-
-
 def weight(fragment: str) -> int:
     """How much layout a fragment costs: its markup, with inline SVG counted at a quarter.
 
@@ -187,12 +183,57 @@ def split_pack(html: str) -> SplitPack | None:
         return None
     head, _, body_open, body = shell.groups()
     pieces = body.split(PART_MARKER)
-    if len(pieces) < 3 or not all(_balanced(p) for p in pieces):
+    if len(pieces) < 3 or not all(_scan(p).balanced for p in pieces):
         return None
     chapters = tuple(Segment.of(p) for p in pieces[2:] if p.strip())
     if not chapters:
         return None
     return SplitPack(head, body_open, pieces[0], Segment.of(pieces[1]), chapters)
+
+
+@dataclass(frozen=True)
+class LayoutPlan:
+    """How one pack is laid out, and why: whole, or in parts (`split` and `groups`)."""
+
+    reason: str
+    split: SplitPack | None = None
+    groups: tuple[tuple[Segment, ...], ...] = ()
+    page_references: bool = False  # the styles print page numbers of other elements
+
+
+def plan_layout(
+    html: str, styles: Sequence[str], layout: Layout, policy: PartPolicy | None = None
+) -> LayoutPlan:
+    """Whole or in parts, as `layout` asks and `policy` allows; `styles` are the CSS texts.
+
+    Raises RenderError when `layout` asks for parts that the pack cannot be cut into.
+    """
+    policy = policy or PartPolicy()
+    if layout is Layout.whole:
+        return LayoutPlan("asked for whole (--layout whole)")
+    size = weight(html)
+    if layout is not Layout.parts and size <= policy.whole_max_weight:
+        return LayoutPlan(f"short: weighs {size:,}, at most {policy.whole_max_weight:,}")
+    split = split_pack(html)
+    why_not = (
+        "its templates have no part markers "
+        f"({PART_MARKER}) or a part does not close the elements it opens"
+        if split is None
+        else cannot_cut([html, *styles])
+    )
+    if why_not is not None:
+        if layout is Layout.parts:
+            hint = "" if split is None else "; use --layout whole"
+            raise RenderError(f"this pack cannot be laid out in parts: {why_not}{hint}")
+        return LayoutPlan(f"whole: {why_not}")  # right in one piece rather than wrong in parts
+    assert split is not None
+    reason = (
+        "asked for parts (--layout parts)"
+        if layout is Layout.parts
+        else f"long: weighs {size:,}, over {policy.whole_max_weight:,}"
+    )
+    groups = tuple(group_chapters(split.chapters, policy.part_max_weight))
+    return LayoutPlan(reason, split, groups, prints_page_numbers([html, *styles]))
 
 
 def cannot_cut(styles: Iterable[str]) -> str | None:
@@ -214,9 +255,16 @@ def cannot_cut(styles: Iterable[str]) -> str | None:
     return None
 
 
-def group_chapters(
-    chapters: Sequence[Segment], max_weight: int = PART_MAX_WEIGHT
-) -> list[tuple[Segment, ...]]:
+def prints_page_numbers(styles: Iterable[str]) -> bool:
+    """Whether the styles print the page number of another element (`target-counter`)."""
+    return any(
+        name.lower() == "page"
+        for css in styles
+        for name in _TARGET_COUNTER.findall(_CSS_COMMENT.sub("", css))
+    )
+
+
+def group_chapters(chapters: Sequence[Segment], max_weight: int) -> list[tuple[Segment, ...]]:
     """Consecutive chapters in parts of at most `max_weight` (a heavier chapter stands alone)."""
     groups: list[tuple[Segment, ...]] = []
     current: list[Segment] = []
@@ -230,20 +278,33 @@ def group_chapters(
     return groups
 
 
-class _Balance(HTMLParser):
-    """Checks that a fragment closes every element it opens, in order."""
+class _Scan(HTMLParser):
+    """One pass over a fragment: its ids, its links within the pack, and whether it
+    closes every element it opens, in order."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
         self.ok = True
+        self.ids: set[str] = set()
+        self.links: set[str] = set()
+
+    def _attributes(self, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                self.ids.add(value)
+            elif name == "href" and value.startswith("#") and len(value) > 1:
+                self.links.add(value[1:])
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._attributes(attrs)
         if tag not in _VOID:
             self.stack.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pass  # <br/>, <path ... />: opens nothing
+        self._attributes(attrs)  # <br/>, <path ... />: opens nothing
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID:
@@ -255,13 +316,17 @@ class _Balance(HTMLParser):
         else:
             self.ok = False
 
+    @property
+    def balanced(self) -> bool:
+        """Whether the fragment can stand in its own document."""
+        return self.ok and all(tag in _OPTIONAL_END for tag in self.stack)
 
-def _balanced(fragment: str) -> bool:
-    """Whether a fragment closes what it opens, so that it can stand in its own document."""
-    checker = _Balance()
-    checker.feed(fragment)
-    checker.close()
-    return checker.ok and all(tag in _OPTIONAL_END for tag in checker.stack)
+
+def _scan(fragment: str) -> _Scan:
+    scanner = _Scan()
+    scanner.feed(fragment)
+    scanner.close()
+    return scanner
 
 
 # Documents -----------------------------------------------------------------------------
@@ -284,24 +349,23 @@ def _document(split: SplitPack, css: str, body: str) -> str:
     return f"{split.head}<style>{css}</style></head>{split.body_open}{body}</body></html>"
 
 
-def stubs(targets: Mapping[str, int | None]) -> str:
+def stubs(targets: Mapping[str, int]) -> str:
     """A page holding the anchors a document links to but does not contain.
 
-    Each anchor resets a `page` counter of its own to its page number (UNKNOWN_PAGE where
-    not known yet), which is what `target-counter(..., page)` then reads: one page serves
-    every target.
+    Each anchor resets a `page` counter of its own to its page number, which is what
+    `target-counter(..., page)` then reads: one page serves every target.
     """
     if not targets:
         return ""
     spans = "".join(
         f'<span id="{htmlmod.escape(anchor, quote=True)}" style="counter-reset: page '
-        f'{UNKNOWN_PAGE if page is None else page}"></span>'
+        f'{page}"></span>'
         for anchor, page in sorted(targets.items())
     )
     return f'<div style="page: {STUB_PAGE}; break-before: page">{spans}</div>'
 
 
-def front_document(split: SplitPack, targets: Mapping[str, int | None]) -> str:
+def front_document(split: SplitPack, targets: Mapping[str, int]) -> str:
     """The front (cover, contents) with the prefix, without margin boxes, then an end page.
 
     The end page makes a blank page that the front's own breaks call for appear here, as
@@ -315,7 +379,7 @@ def part_document(
     split: SplitPack,
     chapters: Sequence[Segment],
     first_side: str,
-    targets: Mapping[str, int | None],
+    targets: Mapping[str, int],
     last: bool,
     first_page: int,
 ) -> str:

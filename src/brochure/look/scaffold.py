@@ -6,8 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import BrandError
-from .resources import builtin_fonts
+from ..errors import BrandError
+from ..resources import builtin_fonts
 
 _BRAND_YML = """\
 # A brochure brand kit: the brand.yml format (https://posit-dev.github.io/brand-yml/),

@@ -12,8 +12,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import TemplateError
-from .resources import builtin_templates
+from ..errors import TemplateError
+from ..resources import builtin_templates
 from .visuals import qr
 
 #: The template every pack starts from.

@@ -1,4 +1,4 @@
-"""Stitching a pack laid out in parts into one PDF, with pikepdf (see parts.py).
+"""Stitching a pack laid out in parts into one PDF, with pikepdf (see plan.py).
 
 The front's PDF is the base: it has the catalog every profile needs (language, metadata,
 output intent, attachments). The parts' pages follow it; their named destinations and
@@ -18,20 +18,10 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from ..pages import Outline
+
 #: The resource name of the chrome form on every page.
 _CHROME = Name("/BrochureChrome")
-
-
-@dataclass(frozen=True)
-class Outline:
-    """One bookmark of the finished PDF: its label, where it opens, and what it holds."""
-
-    title: str
-    page: int  # 0-based, in the finished PDF
-    x: float  # PDF points from the page's bottom-left corner
-    y: float
-    closed: bool
-    children: tuple[Outline, ...]
 
 
 @dataclass(frozen=True)

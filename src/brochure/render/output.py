@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import OutputError
+from ..errors import OutputError
 
 #: Where packs go when no output path is given, relative to the working folder.
 DEFAULT_DIR = Path("output")

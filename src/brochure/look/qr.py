@@ -8,11 +8,11 @@ path, which prints without hairline seams between modules.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 import segno
 
-from .charts import SVG_NS, num
+from .charts import svg_document
 
 QUIET_ZONE = 4  #: modules of light margin all round, as ISO/IEC 18004 asks
 
@@ -45,12 +45,16 @@ def qr_svg(url: str, size_mm: float = 18, colour: str = "#000000") -> str:
             runs.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE}h{x - start}v1h-{x - start}z")
 
     title = f"QR code: {url}"
-    return (
-        f'<svg xmlns="{SVG_NS}" width="{num(size_mm)}mm" height="{num(size_mm)}mm" '
-        f'viewBox="0 0 {count} {count}" role="img" aria-label={quoteattr(title)} '
-        f'class="brochure-qr" shape-rendering="crispEdges">'
-        f"<title>{escape(title)}</title>"
-        f'<rect width="{count}" height="{count}" fill="#ffffff"/>'
-        f'<path d="{"".join(runs)}" fill={quoteattr(colour)}/>'
-        "</svg>"
+    body = [
+        f'<rect width="{count}" height="{count}" fill="#ffffff"/>',
+        f'<path d="{"".join(runs)}" fill={quoteattr(colour)}/>',
+    ]
+    return svg_document(
+        size_mm,
+        size_mm,
+        title,
+        body,
+        kind="qr",
+        view=(count, count),
+        attributes='shape-rendering="crispEdges"',
     )

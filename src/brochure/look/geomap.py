@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
+from ..resources import builtin_data
 from .charts import CJK, LABEL_SIZE, PT, SANS, Palette, num, svg_document, text_width
-from .resources import builtin_data
 
 #: (name, Chinese name, latitude, longitude)
 CityPoint = tuple[str, str, float, float]

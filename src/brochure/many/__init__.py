@@ -1,0 +1,1 @@
+"""Many packs: manifests, batches over worker processes, progress."""

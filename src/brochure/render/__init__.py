@@ -1,0 +1,1 @@
+"""Stage 3, render: HTML to PDF through one WeasyPrint adapter, then preflight, booklet, output."""

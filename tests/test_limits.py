@@ -1,0 +1,47 @@
+"""One time limit for the whole build, in-process and short."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import brochure
+from brochure import pack
+from brochure.errors import RenderError
+from brochure.render.limits import Limits, RenderTimeout, bounded
+
+
+def test_started_limits_share_one_deadline() -> None:
+    limits = Limits(seconds=0.5).started()
+    assert limits.started() is limits  # the clock does not start again
+    with bounded(limits):
+        time.sleep(0.3)
+    with pytest.raises(RenderTimeout, match=r"took longer than 0\.5 s"), bounded(limits):
+        time.sleep(0.3)
+
+
+def test_limits_not_started_give_each_stage_all_the_time() -> None:
+    limits = Limits(seconds=0.5)
+    for _ in range(2):
+        with bounded(limits):
+            time.sleep(0.3)
+
+
+def test_templates_and_rendering_share_the_builds_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Templates take most of the limit: rendering gets only what is left, not a new limit."""
+    fill = pack.render_html  # type: ignore[attr-defined]
+
+    def slow(*args: object) -> str:
+        html = fill(*args)  # type: ignore[arg-type]
+        time.sleep(1.0)
+        return html
+
+    monkeypatch.setattr(pack, "render_html", slow)
+    out = tmp_path / "pack.pdf"
+    with pytest.raises(RenderError, match=r"took longer than 1\.2 s"):
+        brochure.build_pack(cities=["ningbo"], topics=["regions"], timeout=1.2, output=out)
+    assert not out.exists()

@@ -29,7 +29,6 @@ BUILD_DATE = dt.date(2026, 11, 20)
 OTHER_CITIES = ("Shenzhen", "Hong Kong", "Qingdao", "Guangzhou", "Tianjin")
 
 
-
 def flat(text: str) -> str:
     """Text with its line breaks and runs of spaces as single spaces."""
     return " ".join(text.split())

@@ -3,6 +3,7 @@ districts, and Hong Kong in traditional characters."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import brochure
+import brochure.resources
 from brochure.cli import main
 from brochure.content.catalog import load_catalog
 from brochure.pack import CJK_FONT, make_request, prepare
@@ -262,3 +264,23 @@ def test_check_lists_facts_already_past_valid_until(data: Path, tmp_path: Path) 
     assert f"warning: {topic}: points.0: valid until 2026-11-30, 2 days ago" in lapsed.stderr
     strict = runner.invoke(main, ["check", "--data", str(copy), "--strict"])
     assert strict.exit_code == 1 and "valid until 2026-11-30" in strict.stderr
+
+
+def test_calendar_says_how_far_its_holidays_reach(tmp_path: Path) -> None:
+    """A trip past the last listed holiday is told where the list ends; one inside it is not."""
+    catalog = load_catalog(brochure.resources.builtin_data())
+    last = max(e.end for e in catalog.events if e.kind == "holiday" and "hong-kong" in e.cities)
+    texts = {}
+    for name, days in (("beyond", 10), ("within", -20)):
+        end = last + dt.timedelta(days=days)
+        out = brochure.build_pack(
+            cities=["hong-kong"],
+            topics=["regions"],
+            trip_start=end - dt.timedelta(days=3),
+            trip_end=end,
+            build_date=last - dt.timedelta(days=40),
+            output=tmp_path / f"{name}.pdf",
+        ).path
+        texts[name] = " ".join(chapter(out, "Holidays and fairs").split())
+    assert f"Public holidays are listed up to {last.day} {last:%B %Y}." in texts["beyond"]
+    assert "Public holidays are listed up to" not in texts["within"]

@@ -152,20 +152,6 @@ def flat_text(page: str) -> str:
     return " ".join(page.split())
 
 
-def strings(
-    value: Any, loc: tuple[str | int, ...] = ()
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every string in a parsed YAML document, with its location."""
-    if isinstance(value, str):
-        yield loc, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(item, (*loc, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from strings(item, (*loc, i))
-
-
 def is_home_page(url: str) -> bool:
     """Whether a URL names a site (or a language version of it) rather than one page."""
     parsed = urlparse(url)
@@ -209,7 +195,7 @@ def test_no_editor_note_in_the_data_files(data: Path) -> None:
     found = []
     for path in sorted(data.rglob("*.y*ml")):
         doc = read_yaml(path)
-        for loc, text in strings(doc.data):
+        for loc, text in doc.strings():
             for phrase, context in note_hits(text):
                 found.append(f"{doc.where(loc)}: {phrase!r} in ...{context}...")
     assert not found, f"{len(found)} editor's notes or hedges in data/:\n" + "\n".join(found)

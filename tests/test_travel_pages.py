@@ -193,24 +193,14 @@ def test_districts_are_printed_in_each_city_chapter(trip: Built) -> None:
     assert "Where to stay and meet" in shanghai and "Lujiazui 陆家嘴" in shanghai
 
 
-def test_driver_cards_ask_in_the_city_s_own_script(trip: Built) -> None:
+def test_driver_cards_ask_in_the_city_s_own_script(trip: Built, data: Path) -> None:
     cards = chapter(trip.pdf, "Show the driver")
     mainland, rest = cards.split("Hong Kong 香港")
     hong_kong, shanghai = rest.split("Shanghai 上海")
     mainland += shanghai
-    hk_cards = len(load_catalog(travel_dir(trip)).cities["hong-kong"].districts)
+    hk_cards = len(load_catalog(data).cities["hong-kong"].districts)
     assert hong_kong.count("請帶我去") >= hk_cards + 1 and "请带我去" not in hong_kong
     assert mainland.count("请带我去") >= 4 and "請帶我去" not in mainland
-
-
-def travel_dir(built: Built) -> Path:
-    return (
-        built.pdf.parents[1]
-        / next(
-            p.name for p in built.pdf.parents[1].iterdir() if p.name.startswith("travel-content")
-        )
-        / "data"
-    )
 
 
 def test_chinese_text_is_tagged_with_its_script(data: Path) -> None:

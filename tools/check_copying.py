@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from brochure.content.yamlfile import Loc, read_yaml
+from brochure.content.yamlfile import read_yaml
 from brochure.resources import builtin_data
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
@@ -32,19 +31,6 @@ SKIP_KEYS = {"id", "source", "url", "sector", "code", "country", "region", "as_o
 def words(text: str) -> list[str]:
     """Lower-case words, apostrophes kept inside a word (it's, city's)."""
     return _WORD.findall(text.translate(_QUOTES).lower())
-
-
-def strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
-    """Every prose string in a parsed YAML document, with its location."""
-    if isinstance(value, str):
-        if not (loc and loc[-1] in SKIP_KEYS):
-            yield loc, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(item, (*loc, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from strings(item, (*loc, i))
 
 
 def shared_runs(text: list[str], seed: set[tuple[str, ...]], size: int) -> list[str]:
@@ -71,7 +57,9 @@ def find_copying(data: Path, seed_text: str, size: int) -> list[str]:
     found: list[str] = []
     for path in sorted(data.rglob("*.y*ml")):
         doc = read_yaml(path)
-        for loc, text in strings(doc.data):
+        for loc, text in doc.strings():
+            if loc and loc[-1] in SKIP_KEYS:
+                continue
             for run in shared_runs(words(text), seed, size):
                 found.append(f'{doc.where(loc)}: {len(run.split())} words: "{run}"')
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_origin
@@ -57,6 +58,21 @@ class YamlDoc:
         """`file:line` for a location in this document."""
         line = self.line_of(loc)
         return f"{self.path}:{line}" if line else str(self.path)
+
+    def strings(self) -> Iterator[tuple[Loc, str]]:
+        """Every string in the document, with its location, in document order."""
+        return _strings(self.data, ())
+
+
+def _strings(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*loc, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*loc, i))
 
 
 def read_yaml(path: Path) -> YamlDoc:

@@ -45,3 +45,30 @@ def test_templates_and_rendering_share_the_builds_time(
     with pytest.raises(RenderError, match=r"took longer than 1\.2 s"):
         brochure.build_pack(cities=["ningbo"], topics=["regions"], timeout=1.2, output=out)
     assert not out.exists()
+
+
+def test_the_memory_ceiling_is_lifted_before_the_error_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At the ceiling even a small new exception can fail: the error is built after lifting it."""
+    import resource
+
+    from brochure.render import limits as limits_module
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    seen: list[tuple[int, int]] = []
+
+    class Recording(RenderError):
+        def __init__(self, *args: object) -> None:
+            seen.append(resource.getrlimit(resource.RLIMIT_AS))
+            super().__init__(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(limits_module, "RenderError", Recording)
+    with (
+        pytest.raises(Recording, match="needed more than 64 MB"),
+        bounded(Limits(seconds=0, memory_bytes=64 * 1024**2)),
+    ):
+        assert resource.getrlimit(resource.RLIMIT_AS) != before  # the ceiling is on
+        raise MemoryError
+    assert seen == [before]
+    assert resource.getrlimit(resource.RLIMIT_AS) == before

@@ -118,11 +118,21 @@ def bounded(limits: Limits) -> Iterator[None]:
         if hard == resource.RLIM_INFINITY or ceiling < hard:
             resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
             capped = True
+
+    def lift_ceiling() -> None:
+        nonlocal capped
+        if capped:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            capped = False
+
     try:
         yield
         if expired:  # the body went on after swallowing the timeout: it is still a timeout
             raise timeout
     except MemoryError as exc:
+        # Lift the ceiling before building the message: at the ceiling, even the few
+        # bytes of a new exception can fail, and a bare MemoryError would escape.
+        lift_ceiling()
         raise RenderError(
             f"rendering needed more than {limits.memory_bytes // 1024**2} MB and was stopped"
         ) from exc
@@ -131,8 +141,7 @@ def bounded(limits: Limits) -> Iterator[None]:
             raise timeout from exc
         raise
     finally:
-        if capped:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        lift_ceiling()
         if old_handler is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)

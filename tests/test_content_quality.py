@@ -27,7 +27,7 @@ import brochure
 from brochure.content.catalog import Catalog, load_catalog, select
 from brochure.content.models import Population
 from brochure.content.yamlfile import read_yaml
-from brochure.look.charts import Palette
+from brochure.look.palette import Palette
 from brochure.look.visuals import build_visuals
 from brochure.resources import builtin_data, builtin_root
 from pdftools import outline, page_texts

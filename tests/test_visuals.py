@@ -17,8 +17,9 @@ import zxingcpp
 from PIL import Image
 
 from brochure.look.brand import load_brand
-from brochure.look.charts import LABEL_SIZE, Palette, population_chart, sector_matrix, text_width
+from brochure.look.charts import LABEL_SIZE, population_chart, sector_matrix, text_width
 from brochure.look.geomap import ZH_SIZE, CityPoint, china_map, city_inset, land
+from brochure.look.palette import Palette, root_properties
 from brochure.look.qr import QUIET_ZONE, qr_svg
 from brochure.resources import builtin_data, builtin_styles
 from pdftools import fonts_of, page_texts
@@ -110,24 +111,47 @@ def render(svg: str, tmp_path: Path, *, scale: float = 4, name: str = "page") ->
 
 def test_default_palette_matches_base_css() -> None:
     css = (builtin_styles() / "base.css").read_text(encoding="utf-8")
-    assert Palette.from_css(css) == Palette.default()
-    assert Palette.default().primary == "#123b5d"
+    assert Palette.default().with_stylesheets([css]) == Palette.default()
+    assert {f"--brand-{k}": v for k, v in vars(Palette.default()).items()}.items() <= (
+        root_properties(css).items()
+    )
 
 
-def test_palette_from_brand_css_overrides_what_it_sets() -> None:
+def test_the_brand_stage_gives_the_palette_of_the_brand_file() -> None:
     kit = load_brand(Path(__file__).resolve().parent.parent / "examples" / "harbour-trade-office")
-    palette = Palette.from_css(kit.css)
+    palette = kit.palette
     assert palette.primary == "#a6192e"
     assert palette.secondary == "#2b2f33"
     assert palette.tint == "#f0f2f4"
     assert palette.muted == Palette.default().muted  # not in the kit
 
 
+def test_a_kit_stylesheet_colour_reaches_the_charts(tmp_path: Path) -> None:
+    """The kit's stylesheets come after the brand file's colours, in the pack and here."""
+    (tmp_path / "brand.yml").write_text(
+        "meta:\n  name: Test\ncolor:\n  primary: '#112233'\n  secondary: '#445566'\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "colours.css").write_text(
+        "/* ours */\n:root { --brand-primary: #00aa00; --brand-rule: rgb(1 2 3); }\n"
+        ".note { --brand-muted: #ffffff; }\n",
+        encoding="utf-8",
+    )
+    palette = load_brand(tmp_path).palette
+    assert palette.primary == "#00aa00"
+    assert palette.secondary == "#445566"
+    assert palette.rule == "rgb(1 2 3)"
+    assert palette.muted == Palette.default().muted  # not a :root rule
+
+
 def test_palette_ignores_what_is_not_a_colour() -> None:
     css = ":root {\n  --brand-primary: var(--x);\n  --brand-rule: red;\n  --brand-tint: #abc\n}"
-    palette = Palette.from_css(css + ":root { --brand-muted: url(evil); --brand-palette-x: #000; }")
+    css += ":root { --brand-muted: url(evil); --brand-palette-x: #000; --brand-secondary: a b }"
+    palette = Palette.default().with_stylesheets([css])
     assert palette.primary == Palette.default().primary
     assert palette.muted == Palette.default().muted
+    assert palette.secondary == Palette.default().secondary
     assert (palette.rule, palette.tint) == ("red", "#abc")
 
 

@@ -17,7 +17,6 @@ from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, sel
 from .content.models import OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError, RenderError, plural
 from .look.brand import BrandKit, load_brand
-from .look.charts import Palette
 from .look.context import build_context, build_date_today
 from .look.lapses import lapsed_facts, trip_notes
 from .look.templating import check_templates, render_html
@@ -112,8 +111,7 @@ def prepare(
     context["stylesheets"] = [p.resolve().as_uri() for p in sheets]
     context["paper_size"] = paper.css
     context["brand"] = brand_context(kit)
-    palette = Palette.from_css("".join(p.read_text(encoding="utf-8") for p in sheets) + kit.css)
-    context["visuals"] = build_visuals(selection, palette, paper.compact)
+    context["visuals"] = build_visuals(selection, kit.palette, paper.compact)
     with bounded(limits):  # templates are code: bound them too
         html = render_html(context, kit.template_dirs)
     policy = ResourcePolicy(

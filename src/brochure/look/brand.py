@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ..access import MAX_RESOURCE_BYTES, is_font
+from ..access import MAX_RESOURCE_BYTES, ResourcePolicy, is_font
 from ..content.models import Line, Model, Paper, Text
 from ..content.yamlfile import Loc, YamlDoc, describe_errors, read_yaml
 from ..errors import BrandError, DataError, plural
+from .palette import Palette
 
 #: File names a kit folder may hold its brand file under, in the order looked for.
 BRAND_FILES = ("brand.yml", "_brand.yml", "brand.yaml", "_brand.yaml")
@@ -79,6 +80,7 @@ class BrandKit:
     css: str = ""
     template_dirs: tuple[Path, ...] = ()
     stylesheets: tuple[Path, ...] = ()
+    palette: Palette = field(default_factory=Palette.default)
     warnings: tuple[str, ...] = ()
 
     def logo(self, size: LogoSize) -> Logo | None:
@@ -139,6 +141,7 @@ def load_brand(path: Path, *, strict: bool = False) -> BrandKit:
     link = meta.link if meta else None
     templates = root / "templates"
     styles = root / "styles"
+    sheets = tuple(sorted(styles.glob("*.css"))) if styles.is_dir() else ()
     return BrandKit(
         root=root,
         file=file,
@@ -149,9 +152,21 @@ def load_brand(path: Path, *, strict: bool = False) -> BrandKit:
         logos=logos,
         css=css,
         template_dirs=(templates,) if templates.is_dir() else (),
-        stylesheets=tuple(sorted(styles.glob("*.css"))) if styles.is_dir() else (),
+        stylesheets=sheets,
+        palette=_palette(checker.properties, root, sheets),
         warnings=tuple(checker.warnings),
     )
+
+
+def _palette(properties: dict[str, str], root: Path, sheets: Iterable[Path]) -> Palette:
+    """The chart and map colours: the brand file's, then what the kit's stylesheets set.
+
+    The stylesheets come after the brand file's colours in the pack, so they win here
+    too; they are read as the renderer would read them (regular files, bounded size).
+    """
+    policy = ResourcePolicy([root])
+    texts = [policy.open(p.resolve().as_uri()).body.decode("utf-8", "replace") for p in sheets]
+    return Palette.default().overridden(properties).with_stylesheets(texts)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -167,6 +182,7 @@ class _Checker:
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.unavailable: set[str] = set()  # fonts that would need the network
+        self.properties: dict[str, str] = {}  # the custom properties css() wrote
 
     def problem(self, loc: Loc, message: str) -> None:
         self.problems.append(f"{self.doc.where(loc)}: {'.'.join(map(str, loc))}: {message}")
@@ -232,6 +248,7 @@ class _Checker:
                 ok = self.colour(("typography", "link", "color"), link.color)
                 if ok:
                     props["--brand-link"] = ok
+        self.properties = props
         lines = [f"  {k}: {v};" for k, v in props.items()]
         root = ":root {\n" + "\n".join(lines) + "\n}\n" if lines else ""
         return root + "".join(faces)

@@ -9,13 +9,13 @@ meaning rests on colour alone, so the charts read the same printed in grey.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from ..resources import builtin_fonts
+from .palette import Palette
 
 PT = 25.4 / 72  #: one point in millimetres
 LABEL_SIZE = 8 * PT
@@ -23,50 +23,6 @@ SMALL_SIZE = 7 * PT
 SANS = "Brochure Sans, Brochure CJK, sans-serif"
 CJK = "Brochure CJK, sans-serif"
 SVG_NS = "http://www.w3.org/2000/svg"
-
-_COLOUR = re.compile(
-    r"^(?:#[0-9a-fA-F]{3,4}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|rgba?\([0-9.,%\s]+\)|[a-zA-Z]{3,20})$"
-)
-_DECLARATION = re.compile(r"--brand-([a-z]+)\s*:\s*([^;{}]+?)\s*(?:;|}|$)", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Palette:
-    """The six colours the charts and maps use."""
-
-    primary: str
-    secondary: str
-    foreground: str
-    muted: str
-    rule: str
-    tint: str
-
-    @classmethod
-    def default(cls) -> Palette:
-        """The built-in look (styles/base.css)."""
-        return cls(
-            primary="#123b5d",
-            secondary="#c8372d",
-            foreground="#1f2a33",
-            muted="#5d6b76",
-            rule="#cfd8df",
-            tint="#eef3f6",
-        )
-
-    @classmethod
-    def from_css(cls, css: str) -> Palette:
-        """The defaults overridden by `--brand-NAME: colour;` declarations in `css`.
-
-        Reads the `:root {...}` block brand.py generates; later declarations win, as in
-        CSS. Values that are not plain colours (`var(...)`, anything odd) are ignored.
-        """
-        names = {f.name for f in fields(cls)}
-        found: dict[str, str] = {}
-        for name, value in _DECLARATION.findall(css):
-            if name in names and _COLOUR.match(value):
-                found[name] = value
-        return replace(cls.default(), **found)
-
 
 # -- text and numbers -----------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from ..resources import builtin_data
-from .charts import CJK, LABEL_SIZE, PT, SANS, Palette, num, svg_document, text_width
+from .charts import CJK, LABEL_SIZE, PT, SANS, num, svg_document, text_width
+from .palette import Palette
 
 #: (name, Chinese name, latitude, longitude)
 CityPoint = tuple[str, str, float, float]

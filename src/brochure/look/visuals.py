@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from ..content.catalog import Selection
 from ..content.models import City
-from .charts import Palette, population_chart, sector_matrix
+from .charts import population_chart, sector_matrix
+from .palette import Palette
 from .geomap import CityPoint, china_map, city_inset
 from .qr import qr_svg
 

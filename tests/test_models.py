@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,14 @@ from brochure.content.models import (
     Sourced,
 )
 from brochure.look.context import (
-    ESSENTIAL_LABELS,
     CityView,
+    PackContext,
     SourceRow,
     TopicView,
     build_context,
     city_view,
-    fact_label,
 )
+from brochure.look.labels import ESSENTIAL_LABELS, fact_label
 from brochure.resources import builtin_data
 
 Edit = Callable[[str, Callable[[str], str]], Path]
@@ -70,16 +70,13 @@ def fact(value: str = "x", source: str = "seed-article") -> Fact:
 
 def context_for(
     catalog: Catalog, cities: list[str], topics: list[str], **request: Any
-) -> dict[str, Any]:
+) -> PackContext:
     selection = select(catalog, cities, topics)
-    context: dict[str, Any] = build_context(
-        catalog, selection, PackRequest(build_date=BUILD, **request)
-    )
-    return context
+    return build_context(catalog, selection, PackRequest(build_date=BUILD, **request))
 
 
-def rows_for(ctx: dict[str, Any], chapter: str) -> list[SourceRow]:
-    return [r for r in ctx["source_rows"] if r.chapter == chapter]
+def rows_for(ctx: PackContext, chapter: str) -> list[SourceRow]:
+    return [r for r in ctx.source_rows if r.chapter == chapter]
 
 
 # --- models: strictness ----------------------------------------------------
@@ -416,7 +413,7 @@ def test_partial_essentials_take_the_rest_from_the_country(content: Path, edit: 
 
 def test_topic_notes_only_for_chosen_cities(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["shanghai", "hong-kong"], ["investment", "regions"])
-    views: list[TopicView] = ctx["topics"]
+    views: tuple[TopicView, ...] = ctx.topics
     assert [tv.topic.id for tv in views] == ["regions", "investment"]
     assert len(raw("topics/regions.yml")["cities"]) > 2  # the file has notes on more cities
     for tv in views:
@@ -428,13 +425,13 @@ def test_topic_notes_only_for_chosen_cities(catalog: Catalog) -> None:
 
 def test_topic_without_a_note_for_a_chosen_city(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["shenzhen", "shanghai"], ["investment"])
-    (view,) = ctx["topics"]
+    (view,) = ctx.topics
     assert [c.id for c, _ in view.notes] == ["shanghai"]
 
 
 def test_city_views_follow_the_selection(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["hong-kong", "shanghai"], ["investment"])
-    views: list[CityView] = ctx["cities"]
+    views: tuple[CityView, ...] = ctx.cities
     assert [v.city.id for v in views] == ["hong-kong", "shanghai"]
     hk, sh = views
     assert hk.essentials.currency is not None
@@ -448,23 +445,23 @@ def test_city_views_follow_the_selection(catalog: Catalog) -> None:
 
 def test_source_rows_reference_known_sources_and_cover_chosen_cities(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["shanghai", "hong-kong"], ["investment"])
-    rows: list[SourceRow] = ctx["source_rows"]
+    rows: tuple[SourceRow, ...] = ctx.source_rows
     assert rows
     assert {r.source_id for r in rows} <= set(catalog.sources)
     chapters = {r.chapter for r in rows}
     assert {"China", "Shanghai", "Hong Kong", "Investment opportunities"} <= chapters
     assert "Shenzhen" not in chapters
     assert all(r.facts for r in rows)
-    assert ctx["sources"] == catalog.sources
+    assert ctx.sources == catalog.sources
 
 
-def sources_of_labels(rows: list[SourceRow]) -> dict[str, str]:
+def sources_of_labels(rows: Sequence[SourceRow]) -> dict[str, str]:
     return {label: r.source_id for r in rows for label in r.facts}
 
 
 def test_every_fact_of_a_city_has_a_source_row(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["shanghai", "hong-kong"], ["investment"])
-    for view in ctx["cities"]:
+    for view in ctx.cities:
         keys = {(r.source_id, r.as_of) for r in rows_for(ctx, view.city.name)}
         facts = [*iter_sourced(view.city), *iter_sourced(view.essentials)]
         assert len(facts) > 10
@@ -521,7 +518,7 @@ def test_inherited_essential_has_a_source_row_even_if_given_as_null(
     edit("cities/ningbo.yml", lambda t: t + "essentials:\n  currency:\n")
     catalog = load_catalog(content)
     ctx = context_for(catalog, ["ningbo"], ["investment"])
-    (view,) = ctx["cities"]
+    (view,) = ctx.cities
     assert view.essentials.currency is not None  # shown in the chapter...
     labels = [label for r in rows_for(ctx, "Ningbo") for label in r.facts]
     assert "Currency" in labels  # ...so it must be sourced
@@ -529,24 +526,24 @@ def test_inherited_essential_has_a_source_row_even_if_given_as_null(
 
 def test_default_title_names_the_cities(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["shanghai", "hong-kong"], ["investment"])
-    title = ctx["pack"]["title"]
+    title = ctx.pack.title
     assert "Shanghai" in title
     assert "Hong Kong" in title
     assert title.index("Shanghai") < title.index("Hong Kong")
-    assert "Shanghai" in ctx["pack"]["subject"]
-    assert "Hong Kong" in ctx["pack"]["keywords"]
-    assert "Investment opportunities" in ctx["pack"]["keywords"]
+    assert "Shanghai" in ctx.pack.subject
+    assert "Hong Kong" in ctx.pack.keywords
+    assert "Investment opportunities" in ctx.pack.keywords
 
 
 def test_default_title_with_three_cities(catalog: Catalog) -> None:
-    title = context_for(catalog, ["tianjin", "ningbo", "qingdao"], [])["pack"]["title"]
+    title = context_for(catalog, ["tianjin", "ningbo", "qingdao"], []).pack.title
     positions = [title.index(name) for name in ("Tianjin", "Ningbo", "Qingdao")]
     assert positions == sorted(positions)
 
 
 def test_title_from_request_wins(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["shanghai", "hong-kong"], ["investment"], title="Spring visit")
-    assert ctx["pack"]["title"] == "Spring visit"
+    assert ctx.pack.title == "Spring visit"
 
 
 def test_pack_fields_come_from_the_request(catalog: Catalog) -> None:
@@ -559,21 +556,21 @@ def test_pack_fields_come_from_the_request(catalog: Catalog) -> None:
         trip_start=dt.date(2026, 4, 1),
         trip_end=dt.date(2026, 4, 3),
     )
-    pack = ctx["pack"]
-    assert pack["build_date"] == BUILD
-    assert pack["traveller"] == "A. Traveller"
-    assert pack["paper"] == "letter"
-    assert (pack["trip_start"], pack["trip_end"]) == (dt.date(2026, 4, 1), dt.date(2026, 4, 3))
+    pack = ctx.pack
+    assert pack.build_date == BUILD
+    assert pack.traveller == "A. Traveller"
+    assert pack.paper == "letter"
+    assert (pack.trip_start, pack.trip_end) == (dt.date(2026, 4, 1), dt.date(2026, 4, 3))
 
 
 def test_build_date_defaults_to_today(catalog: Catalog) -> None:
     before = dt.date.today()
     ctx = build_context(catalog, select(catalog, ["shanghai"]), PackRequest())
-    assert before <= ctx["pack"]["build_date"] <= dt.date.today()
+    assert before <= ctx.pack.build_date <= dt.date.today()
 
 
 def test_every_fact_in_context_is_sourced_from_catalog(catalog: Catalog) -> None:
     ctx = context_for(catalog, ["hong-kong"], [])
-    for view in ctx["cities"]:
+    for view in ctx.cities:
         for _, f in iter_sourced(view.essentials):
             assert f.source in catalog.sources

@@ -208,7 +208,7 @@ def test_an_itinerary_s_dates_make_the_trip_when_none_are_given(data: Path) -> N
         ("Fixture Harbour Day", False),
     ]
     shown, notes = trip_notes(catalog, selection, request, entries)
-    assert [s["label"] for s in shown if "fixture" in s["file"]] == [
+    assert [s.label for s in shown if "fixture" in s.file] == [
         "Fixture visa waiver",
         "Fixture transit scheme",
     ]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
 from pydantic import ValidationError
 
 from ._version import __version__
@@ -18,9 +17,8 @@ from .content.models import OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError, RenderError, plural
 from .look.brand import BrandKit, load_brand
 from .look.context import build_context, build_date_today
-from .look.lapses import lapsed_facts, trip_notes
+from .look.lapses import lapsed_facts
 from .look.templating import check_templates, render_html
-from .look.visuals import build_visuals
 from .render.booklet import impose
 from .render.limits import Limits, bounded
 from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
@@ -105,15 +103,9 @@ def prepare(
     request = request.model_copy(
         update={"build_date": request.build_date or build_date_today(), "paper": paper}
     )
-    sheets = stylesheets()
-    context = build_context(catalog, selection, request)
-    context["lapses"], notes = trip_notes(catalog, selection, request, context["calendar"])
-    context["stylesheets"] = [p.resolve().as_uri() for p in sheets]
-    context["paper_size"] = paper.css
-    context["brand"] = brand_context(kit)
-    context["visuals"] = build_visuals(selection, kit.palette, paper.compact)
+    context = build_context(catalog, selection, request, kit, stylesheets())
     with bounded(limits):  # templates are code: bound them too
-        html = render_html(context, kit.template_dirs)
+        html = render_html(context.variables(), kit.template_dirs)
     policy = ResourcePolicy(
         [builtin_templates(), builtin_styles(), builtin_fonts(), data_dir, kit.root],
         allow_remote=request.allow_remote,
@@ -127,25 +119,8 @@ def prepare(
         builtin_templates().resolve().as_uri() + "/",
         policy,
         limits,
-        tuple(notes),
+        context.notes,
     )
-
-
-def brand_context(kit: BrandKit) -> dict[str, Any]:
-    """What templates see of the brand (`brand.*`)."""
-    settings = kit.settings
-    return {
-        "name": kit.name,
-        "full_name": kit.full_name,
-        "link": kit.link,
-        "contact": settings.contact,
-        "legal": settings.legal,
-        "confidentiality": settings.confidentiality,
-        "cover_logo": kit.logo(settings.cover_logo),
-        "header_logo": kit.logo(settings.header_logo),
-        "css": Markup(kit.css),  # built only from validated values: see brand.py
-        "stylesheets": [p.resolve().as_uri() for p in kit.stylesheets],
-    }
 
 
 def output_path(request: PackRequest, selection: Selection) -> Path:

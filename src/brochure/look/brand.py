@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from ..access import MAX_RESOURCE_BYTES, ResourcePolicy, is_font
@@ -90,6 +91,39 @@ class BrandKit:
             if candidate in self.logos:
                 return self.logos[candidate]
         return None
+
+
+@dataclass(frozen=True)
+class BrandView:
+    """What templates see of the brand (`brand.*`)."""
+
+    name: str | None
+    full_name: str | None
+    link: str | None
+    contact: str | None
+    legal: tuple[str, ...]
+    confidentiality: str | None
+    cover_logo: Logo | None
+    header_logo: Logo | None
+    css: Markup  # built only from validated values: see _Checker.css
+    stylesheets: tuple[str, ...]  # file URLs of the kit's own stylesheets
+
+    @classmethod
+    def of(cls, kit: BrandKit) -> BrandView:
+        """The view of `kit`."""
+        settings = kit.settings
+        return cls(
+            name=kit.name,
+            full_name=kit.full_name,
+            link=kit.link,
+            contact=settings.contact,
+            legal=settings.legal,
+            confidentiality=settings.confidentiality,
+            cover_logo=kit.logo(settings.cover_logo),
+            header_logo=kit.logo(settings.header_logo),
+            css=Markup(kit.css),
+            stylesheets=tuple(p.resolve().as_uri() for p in kit.stylesheets),
+        )
 
 
 def find_brand_file(path: Path) -> Path:

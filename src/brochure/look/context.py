@@ -1,40 +1,44 @@
-"""Turn a selection into the one dictionary the templates are filled from."""
+"""Compose a selection, a request and a brand kit into the one value templates are filled from."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from ..content.catalog import Catalog, Selection, iter_sourced, select
 from ..content.models import (
-    Airport,
     City,
     CityNote,
-    Emergency,
+    Country,
     Essentials,
-    Fact,
-    Item,
     PackRequest,
     Paper,
-    PointFact,
-    Population,
     Profile,
     Region,
+    Source,
     Sourced,
     Topic,
 )
 from ..errors import BrochureError
-from .travel import calendar_entries, calendar_facts, travel_facts, travel_view, trip_span
+from ..resources import builtin_templates
+from .brand import BrandKit, BrandView
+from .labels import ESSENTIAL_LABELS, fact_label
+from .lapses import LapseNotice, trip_notes
+from .travel import (
+    CalendarEntry,
+    TravelView,
+    calendar_entries,
+    calendar_facts,
+    travel_facts,
+    travel_view,
+    trip_span,
+)
+from .visuals import Visuals, build_visuals
 
-_SINGULAR = {
-    "specialisations": "Specialisation",
-    "companies": "Company",
-    "landmarks": "Landmark",
-    "port": "Port",
-}
 _PLURAL = {
     "Specialisation": "Specialisations",
     "Company": "Companies",
@@ -45,16 +49,6 @@ _PLURAL = {
     "Route": "Routes",
     "Fair": "Fairs",
     "Holiday": "Holidays",
-}
-
-ESSENTIAL_LABELS = {
-    "currency": "Currency",
-    "time_zone": "Time zone",
-    "dialling_code": "Dialling code",
-    "plugs": "Plugs",
-    "voltage": "Voltage",
-    "languages": "Languages",
-    "entry": "Entry",
 }
 
 
@@ -95,25 +89,6 @@ class SourceRow:
     facts: tuple[str, ...]
     source_id: str
     as_of: dt.date
-
-
-def fact_label(loc: str, fact: Sourced) -> str:
-    """A short human label for a fact found at `loc`."""
-    head = loc.split(".")[0]
-    if isinstance(fact, Population):
-        return "Population"
-    if isinstance(fact, Airport):
-        return f"Airport: {fact.code}"
-    if isinstance(fact, PointFact):
-        return f"Point: {fact.title}"
-    if isinstance(fact, Emergency):
-        return f"Emergency number: {fact.service}"
-    if isinstance(fact, Item):
-        return f"{_SINGULAR.get(head, head.title())}: {fact.name}"
-    if isinstance(fact, Fact):
-        name = loc.split(".")[-1]
-        return ESSENTIAL_LABELS.get(name, fact.value)
-    return head.replace("_", " ").capitalize()
 
 
 def _rows(chapter: str, facts: Iterable[tuple[str, Sourced]]) -> list[SourceRow]:
@@ -171,73 +146,160 @@ def build_date_today() -> dt.date:
 MAX_TITLE_CITIES = 8
 
 
-def build_context(catalog: Catalog, selection: Selection, request: PackRequest) -> dict[str, Any]:
-    """Everything the templates may use for one pack."""
-    build_date = request.build_date or build_date_today()
+@dataclass(frozen=True)
+class PackInfo:
+    """The pack's own facts (`pack.*`): title, trip, paper, profile, document metadata."""
+
+    title: str
+    short_title: str
+    traveller: str | None
+    trip_start: dt.date | None
+    trip_end: dt.date | None
+    trip: tuple[dt.date, dt.date] | None
+    build_date: dt.date
+    paper: str
+    compact: bool
+    profile: str
+    bleed_mm: str | None
+    subject: str
+    keywords: str
+    lang: str = "en"
+    author: str = "brochure"
+
+
+@dataclass(frozen=True)
+class StopView:
+    """One stop of the itinerary, linked to its chapter when the pack has one."""
+
+    city: City
+    arrive: dt.date | None
+    depart: dt.date | None
+    meetings: tuple[str, ...]
+    anchor: str | None
+
+
+@dataclass(frozen=True)
+class DriverCard:
+    """A place to show a driver: its name, its Chinese name and what kind of place it is."""
+
+    name: str
+    name_zh: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class CardGroup:
+    """One city's driver cards, in the city's script (`zh-Hans` or `zh-Hant`)."""
+
+    city: City
+    cards: tuple[DriverCard, ...]
+    lang: str
+
+
+@dataclass(frozen=True)
+class PackContext:
+    """Everything the templates may use for one pack; each field is a template variable."""
+
+    pack: PackInfo
+    itinerary: tuple[StopView, ...]
+    driver_cards: tuple[CardGroup, ...]
+    travel: TravelView | None
+    calendar: tuple[CalendarEntry, ...]
+    lapses: tuple[LapseNotice, ...]
+    country: Country
+    country_dates: tuple[dt.date, dt.date]
+    cities: tuple[CityView, ...]
+    topics: tuple[TopicView, ...]
+    sources: Mapping[str, Source]
+    source_rows: tuple[SourceRow, ...]
+    essential_labels: Mapping[str, str]
+    stylesheets: tuple[str, ...]  # file URLs of the built-in stylesheets, in order
+    paper_size: str  # the CSS `size` of the page
+    brand: BrandView
+    visuals: Visuals
+    notes: tuple[str, ...]  # what the build prints about the trip (lapses, holidays, fairs)
+
+    def variables(self) -> dict[str, Any]:
+        """The template variables (a shallow mapping: the values are shared, not copied)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def build_context(
+    catalog: Catalog,
+    selection: Selection,
+    request: PackRequest,
+    kit: BrandKit | None = None,
+    stylesheets: Sequence[Path] = (),
+) -> PackContext:
+    """Compose everything the templates may use for one pack, with the brand of `kit`."""
+    kit = kit or BrandKit(root=builtin_templates())
     paper = Paper(request.paper or Paper.a4)
-    cities = [city_view(catalog, c) for c in selection.cities]
+    cities = tuple(city_view(catalog, c) for c in selection.cities)
     chosen = {c.id for c in selection.cities}
-    topics = [
+    topics = tuple(
         TopicView(
             t, tuple((catalog.cities[cid], n) for cid, n in t.cities.items() if cid in chosen)
         )
         for t in selection.topics
-    ]
+    )
+    travel = travel_view(catalog, selection)
+    info = pack_info(catalog, selection, request)
+    calendar = tuple(calendar_entries(catalog, selection, info.build_date, info.trip))
+    rows = source_rows(catalog, cities, topics, travel_facts(travel), calendar_facts(calendar))
+    lapses, notes = trip_notes(catalog, selection, request, calendar)
+    return PackContext(
+        pack=info,
+        itinerary=itinerary_view(catalog, selection, request),
+        driver_cards=driver_cards(selection),
+        travel=travel,
+        calendar=calendar,
+        lapses=lapses,
+        country=catalog.country,
+        country_dates=_date_range(catalog.country),
+        cities=cities,
+        topics=topics,
+        sources=catalog.sources,
+        source_rows=tuple(rows),
+        essential_labels=ESSENTIAL_LABELS,
+        stylesheets=tuple(p.resolve().as_uri() for p in stylesheets),
+        paper_size=paper.css,
+        brand=BrandView.of(kit),
+        visuals=build_visuals(selection, kit.palette, paper.compact),
+        notes=notes,
+    )
+
+
+def pack_info(catalog: Catalog, selection: Selection, request: PackRequest) -> PackInfo:
+    """The pack's title, trip, paper and document metadata."""
+    paper = Paper(request.paper or Paper.a4)
     names = [c.name for c in selection.cities]
     listed = _join(names) if len(names) <= MAX_TITLE_CITIES else f"{len(names)} cities"
     title = request.title or f"Business briefing: {listed}"
-
-    travel = travel_view(catalog, selection)
-    trip = trip_span(request)
-    calendar = calendar_entries(catalog, selection, build_date, trip)
-    rows = source_rows(catalog, cities, topics, travel_facts(travel), calendar_facts(calendar))
-
-    return {
-        "pack": {
-            "title": title,
-            "short_title": title if len(title) <= 48 else f"Business briefing: {len(names)} cities",
-            "traveller": request.traveller,
-            "trip_start": request.trip_start,
-            "trip_end": request.trip_end,
-            "trip": trip,
-            "build_date": build_date,
-            "paper": paper.value,
-            "compact": paper.compact,
-            "profile": request.profile.value,
-            "bleed_mm": f"{request.bleed:g}"
-            if request.profile is Profile.print and not request.booklet and request.bleed
-            else None,
-            "lang": "en",
-            "author": "brochure",
-            "subject": f"Business travel briefing on {_join(names)}, {catalog.country.name}",
-            "keywords": ", ".join(
-                [
-                    "business travel",
-                    catalog.country.name,
-                    *names,
-                    *(t.title for t in selection.topics),
-                ]
-            ),
-        },
-        "itinerary": itinerary_view(catalog, selection, request),
-        "driver_cards": driver_cards(selection),
-        "travel": travel,
-        "calendar": calendar,
-        "lapses": [],
-        "country": catalog.country,
-        "country_dates": _date_range(catalog.country),
-        "cities": cities,
-        "topics": topics,
-        "sources": catalog.sources,
-        "source_rows": rows,
-        "essential_labels": ESSENTIAL_LABELS,
-    }
+    keywords = ["business travel", catalog.country.name, *names]
+    keywords += [t.title for t in selection.topics]
+    return PackInfo(
+        title=title,
+        short_title=title if len(title) <= 48 else f"Business briefing: {len(names)} cities",
+        traveller=request.traveller,
+        trip_start=request.trip_start,
+        trip_end=request.trip_end,
+        trip=trip_span(request),
+        build_date=request.build_date or build_date_today(),
+        paper=paper.value,
+        compact=paper.compact,
+        profile=request.profile.value,
+        bleed_mm=f"{request.bleed:g}"
+        if request.profile is Profile.print and not request.booklet and request.bleed
+        else None,
+        subject=f"Business travel briefing on {_join(names)}, {catalog.country.name}",
+        keywords=", ".join(keywords),
+    )
 
 
 def source_rows(
     catalog: Catalog,
-    cities: list[CityView],
-    topics: list[TopicView],
+    cities: Sequence[CityView],
+    topics: Sequence[TopicView],
     travel: list[tuple[str, Sourced]],
     calendar: list[tuple[str, Sourced]],
 ) -> list[SourceRow]:
@@ -263,7 +325,7 @@ def source_rows(
 
 def itinerary_view(
     catalog: Catalog, selection: Selection, request: PackRequest
-) -> list[dict[str, Any]]:
+) -> tuple[StopView, ...]:
     """The trip's stops: as the request gives them, or the chosen cities in order."""
     if request.itinerary:
         stops = []
@@ -273,44 +335,32 @@ def itinerary_view(
     elif request.traveller or request.trip_start:
         stops = [(c, None, None, ()) for c in selection.cities]
     else:
-        return []
-    return [
-        {
-            "city": city,
-            "arrive": arrive,
-            "depart": depart,
-            "meetings": meetings,
-            "anchor": f"city-{city.id}" if city in selection.cities else None,
-        }
+        return ()
+    return tuple(
+        StopView(
+            city, arrive, depart, meetings, f"city-{city.id}" if city in selection.cities else None
+        )
         for city, arrive, depart, meetings in stops
-    ]
+    )
 
 
-def driver_cards(selection: Selection) -> list[dict[str, Any]]:
+def driver_cards(selection: Selection) -> tuple[CardGroup, ...]:
     """For each chosen city: airports, business districts and landmarks with Chinese names."""
     groups = []
     for city in selection.cities:
         cards = [
-            {"name": a.name, "name_zh": a.name_zh, "kind": f"Airport ({a.code})"}
-            for a in city.airports
-            if a.name_zh
+            DriverCard(a.name, a.name_zh, f"Airport ({a.code})") for a in city.airports if a.name_zh
         ]
         cards += [
-            {"name": d.name, "name_zh": d.name_zh, "kind": "Business district"}
-            for d in city.districts
-            if d.name_zh
+            DriverCard(d.name, d.name_zh, "Business district") for d in city.districts if d.name_zh
         ]
-        cards += [
-            {"name": x.name, "name_zh": x.name_zh, "kind": "Landmark"}
-            for x in city.landmarks
-            if x.name_zh
-        ]
-        unique: dict[str, dict[str, str]] = {}
+        cards += [DriverCard(x.name, x.name_zh, "Landmark") for x in city.landmarks if x.name_zh]
+        unique: dict[str, DriverCard] = {}
         for card in cards:  # a landmark that is also a district gets one card
-            unique.setdefault(str(card["name_zh"]), card)
+            unique.setdefault(card.name_zh, card)
         if unique:
-            groups.append({"city": city, "cards": list(unique.values()), "lang": city.script.lang})
-    return groups
+            groups.append(CardGroup(city, tuple(unique.values()), city.script.lang))
+    return tuple(groups)
 
 
 def _date_range(model: Any) -> tuple[dt.date, dt.date]:

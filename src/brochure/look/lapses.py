@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..content.catalog import ROUTES_FILE, Catalog, Selection, iter_sourced
 from ..content.models import CityNote, PackRequest, PointFact, RouteOption, Sourced, Topic
-from .context import fact_label
+from .labels import fact_label
 from .travel import CalendarEntry, calendar_note, trip_span
 
 
@@ -97,15 +97,30 @@ def lapsed_facts(catalog: Catalog, today: dt.date) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class LapseNotice:
+    """A lapse as the itinerary page prints it: the fact, where it lives, and when it ends."""
+
+    label: str
+    chapter: str
+    file: str
+    loc: str
+    until: dt.date
+    when: str  # `before the trip starts` or `during the trip`
+
+
 def trip_notes(
-    catalog: Catalog, selection: Selection, request: PackRequest, calendar: list[CalendarEntry]
-) -> tuple[list[dict[str, Any]], list[str]]:
+    catalog: Catalog,
+    selection: Selection,
+    request: PackRequest,
+    calendar: Sequence[CalendarEntry],
+) -> tuple[tuple[LapseNotice, ...], tuple[str, ...]]:
     """The pack's lapse notices (for the template), and every note the build prints."""
     trip = trip_span(request)
     if trip is None:
-        return [], []
+        return (), ()
     start = trip[0]
     lapses = trip_lapses(catalog, selection, *trip)
-    shown = [{**vars(lapse), "when": lapse.when(start)} for lapse in lapses]
+    shown = tuple(LapseNotice(**asdict(lapse), when=lapse.when(start)) for lapse in lapses)
     notes = [lapse.notice(start) for lapse in lapses]
-    return shown, [*notes, *(calendar_note(e) for e in calendar if e.in_trip)]
+    return shown, (*notes, *(calendar_note(e) for e in calendar if e.in_trip))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..content.catalog import Catalog, Selection
@@ -171,6 +172,6 @@ def travel_facts(view: TravelView | None) -> list[tuple[str, Sourced]]:
     ]
 
 
-def calendar_facts(entries: list[CalendarEntry]) -> list[tuple[str, Sourced]]:
+def calendar_facts(entries: Sequence[CalendarEntry]) -> list[tuple[str, Sourced]]:
     """Labelled events for the sources page."""
     return [(f"{e.event.kind.value.capitalize()}: {e.event.name}", e.event) for e in entries]

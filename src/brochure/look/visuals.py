@@ -9,8 +9,8 @@ from markupsafe import Markup
 from ..content.catalog import Selection
 from ..content.models import City
 from .charts import population_chart, sector_matrix
-from .palette import Palette
 from .geomap import CityPoint, china_map, city_inset
+from .palette import Palette
 from .qr import qr_svg
 
 #: Display names of the sector ids used in city specialisations.

@@ -103,8 +103,9 @@ def test_changing_order_in_a_file_moves_the_city(content: Path, edit: Edit) -> N
     assert cities[1:] == [c for c in load_catalog(builtin_data()).cities if c != "tianjin"]
 
 
-def test_region_display_name(catalog: Catalog) -> None:
-    assert catalog.region(catalog.cities["shanghai"]) == "Eastern region"
+def test_each_city_has_its_region(catalog: Catalog) -> None:
+    assert catalog.region(catalog.cities["shanghai"]).name == "Eastern region"
+    assert catalog.region(catalog.cities["shenzhen"]).id == catalog.cities["shenzhen"].region
 
 
 def test_every_source_id_in_bundled_content_is_known(catalog: Catalog) -> None:

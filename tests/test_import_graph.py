@@ -18,14 +18,21 @@ PACKAGE = SRC / "brochure"
 #: Each module's stage, earliest first. A module may import its own stage and earlier ones.
 STAGES: tuple[tuple[str, ...], ...] = (
     # the ground every stage stands on: errors, where built-in files live, what may be read
-    ("brochure.errors", "brochure._version", "brochure.resources", "brochure.access"),
+    (
+        "brochure.errors",
+        "brochure._version",
+        "brochure.resources",
+        "brochure.access",
+        "brochure.wording",
+    ),
     ("brochure.content",),
     ("brochure.look",),
     ("brochure.render",),  # the WeasyPrint adapter, preflight, booklet, output
     ("brochure.render.parts",),  # long packs depend on the adapter, never the reverse
     ("brochure.pack",),  # one pack through every stage
     ("brochure.many",),
-    ("brochure", "brochure.cli", "brochure.__main__", "brochure.watch"),  # the public API
+    # the public API, the command line and the tables and summaries it prints
+    ("brochure", "brochure.cli", "brochure.__main__", "brochure.watch", "brochure.listing"),
 )
 
 

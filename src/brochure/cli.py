@@ -12,12 +12,20 @@ from typing import Any
 import click
 
 from . import __version__
-from .content.catalog import Catalog, load_catalog
+from .content.catalog import load_catalog
 from .content.models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError
-from .look.context import city_view
+from .listing import (
+    batch_failures,
+    batch_summary,
+    build_messages,
+    build_summary,
+    check_summary,
+    city_rows,
+    text_table,
+    topic_rows,
+)
 from .look.scaffold import new_kit
-from .look.templating import format_count
 from .pack import build_pack, check_project, make_request, watched_paths
 from .resources import builtin_data
 from .watch import watch as watch_paths
@@ -59,11 +67,6 @@ def _run(action: Callable[[], object]) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """`1 city`, `2 cities`."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
@@ -186,24 +189,9 @@ def build(
 
     def action() -> None:
         result = build_pack(make())
-        for note in result.notes:
-            click.echo(f"note: {note}", err=True)
-        for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        if result.warnings:
-            count = len(result.warnings)
-            click.echo(
-                f"preflight: {count} warning{'s' if count > 1 else ''} "
-                "(--strict makes them errors)",
-                err=True,
-            )
-        pages = f", {result.pages} pages" if result.pages else ""
-        if result.parts > 1:
-            pages += f" laid out in {result.parts} parts"
-        what = (
-            f"{_count(len(result.cities), 'city', 'cities')}, {_count(len(result.topics), 'topic')}"
-        )
-        click.echo(f"wrote {result.path} ({what}{pages})")
+        for line in build_messages(result):
+            click.echo(line, err=True)
+        click.echo(build_summary(result))
 
     if not watch:
         _run(action)
@@ -233,60 +221,13 @@ def list_(what: str, as_json: bool, data_dir: Path | None) -> None:
 
     def action() -> None:
         catalog = load_catalog((data_dir or builtin_data()).resolve())
-        rows = _city_rows(catalog) if what == "cities" else _topic_rows(catalog)
+        rows = city_rows(catalog) if what == "cities" else topic_rows(catalog)
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
-            click.echo(_table(rows))
+            click.echo(text_table(rows))
 
     _run(action)
-
-
-def _city_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    rows = []
-    for city in catalog.cities.values():
-        view = city_view(catalog, city)
-        rows.append(
-            {
-                "id": city.id,
-                "name": city.name,
-                "name_zh": city.name_zh,
-                "region": view.region.name,
-                "population": city.population.value,
-                "airports": " ".join(a.code for a in city.airports),
-                "depth": city.depth.value,
-            }
-        )
-    return rows
-
-
-def _topic_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    return [
-        {"id": t.id, "title": t.title, "cities": len(t.cities), "summary": t.summary}
-        for t in catalog.topics.values()
-    ]
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table with a header row; wide text columns are cut to fit."""
-    if not rows:
-        return "(none)"
-    cells = [
-        [format_count(v) if k == "population" else str(v) for k, v in row.items()] for row in rows
-    ]
-    cells = [[c if len(c) <= 60 else c[:57] + "..." for c in row] for row in cells]
-    header = [k.replace("_", " ").upper() for k in rows[0]]
-    widths = [max(_width(r[i]) for r in [header, *cells]) for i in range(len(header))]
-    lines = []
-    for row in [header, *cells]:
-        padded = (c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True))
-        lines.append("  ".join(padded).rstrip())
-    return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" else 1 for ch in text)
 
 
 @main.command()
@@ -307,12 +248,7 @@ def check(data_dir: Path | None, brand: Path | None, strict: bool, max_age: int 
         report = check_project(data_dir, brand, strict=strict, max_age_days=max_age)
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
-        catalog = report.catalog
-        kit = f"; brand kit {report.kit.file}" if report.kit else ""
-        click.echo(
-            f"ok: {len(catalog.cities)} cities, {len(catalog.topics)} topics, "
-            f"{len(catalog.sources)} sources in {catalog.root}{kit}"
-        )
+        click.echo(check_summary(report))
 
     _run(action)
 
@@ -365,7 +301,7 @@ def batch(
     strict: bool,
 ) -> None:
     """Build one pack per row of MANIFEST (CSV or YAML) into a folder."""
-    from .many.batch import REPORT_FILE, iter_outcomes, run_batch
+    from .many.batch import REPORT_FILE, run_batch
     from .many.manifest import plan
     from .many.progress import progress_listener
 
@@ -375,12 +311,9 @@ def batch(
             report = run_batch(
                 planned, out_dir, workers=jobs, force=force, scheduler=scheduler, listener=listener
             )
-        for outcome in iter_outcomes(report, "failed"):
-            click.echo(f"failed: row {outcome.row} ({outcome.output}): {outcome.reason}", err=True)
-        click.echo(
-            f"built {report.count('built')}, skipped {report.count('skipped')} unchanged, "
-            f"failed {report.count('failed')}; report in {out_dir / REPORT_FILE}"
-        )
+        for line in batch_failures(report):
+            click.echo(line, err=True)
+        click.echo(batch_summary(report, out_dir / REPORT_FILE))
         if report.count("failed"):
             sys.exit(1)
 

@@ -47,8 +47,3 @@ class ResourceError(RenderError):
 
 class OutputError(BrochureError):
     """The output file cannot be written."""
-
-
-def plural(count: int, noun: str) -> str:
-    """`count` and `noun`, the noun with an s unless the count is one: '3 problems'."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -14,7 +14,7 @@ from ._version import __version__
 from .access import ResourcePolicy
 from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
 from .content.models import OutputFormat, PackRequest, Paper, Profile
-from .errors import BrochureError, RenderError, plural
+from .errors import BrochureError, RenderError
 from .look.brand import BrandKit, load_brand
 from .look.context import build_context, build_date_today
 from .look.lapses import lapsed_facts
@@ -25,6 +25,7 @@ from .render.output import DEFAULT_DIR, check_writable, default_name, write_atom
 from .render.parts.plan import PartPolicy, plan_layout
 from .render.preflight import broken_links, empty_chapters, low_resolution, missing_glyphs
 from .resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
+from .wording import plural
 
 if TYPE_CHECKING:
     from .render.weasy import Rendered, RenderOptions

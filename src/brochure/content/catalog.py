@@ -12,7 +12,19 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import DataError, SelectionError
-from .models import City, Country, Event, PackRequest, Point, Routes, Source, Sourced, Topic
+from ..wording import plural
+from .models import (
+    City,
+    Country,
+    Event,
+    PackRequest,
+    Point,
+    Region,
+    Routes,
+    Source,
+    Sourced,
+    Topic,
+)
 from .yamlfile import YamlDoc, describe_errors, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,9 +42,9 @@ class Catalog:
     events: tuple[Event, ...] = ()  # data/calendar.yml, when there is one
     routes: Routes | None = None  # data/routes.yml, when there is one
 
-    def region(self, city: City) -> str:
-        """The display name of a city's region."""
-        return next(r.name for r in self.country.regions if r.id == city.region)
+    def region(self, city: City) -> Region:
+        """The region a city belongs to (load_catalog checked that it has one)."""
+        return next(r for r in self.country.regions if r.id == city.region)
 
 
 @dataclass(frozen=True)
@@ -68,34 +80,14 @@ def load_catalog(root: Path) -> Catalog:
     if not root.is_dir():
         raise DataError(f"{root}: content folder not found")
     problems = _Problems()
-
-    sources: dict[str, Source] = {}
-    source_list, sources_doc = _load_list(problems, root / "sources.yml", Source)
-    for i, src in enumerate(source_list):
-        if src.id in sources:
-            where = sources_doc.where((i, "id")) if sources_doc else root / "sources.yml"
-            problems.items.append(f"{where}: id: source id {src.id!r} is given twice")
-        sources[src.id] = src
-
+    sources = _load_sources(problems, root)
     country, country_doc = problems.load(root / "country.yml", Country)
     loaded_cities = _load_dir(problems, root / "cities", City)
     loaded_topics = _load_dir(problems, root / "topics", Topic)
     cities = {k: v for k, (v, _) in sorted(loaded_cities.items(), key=lambda kv: kv[1][0].order)}
     topics = {k: v for k, (v, _) in sorted(loaded_topics.items(), key=lambda kv: kv[1][0].order)}
-
     if country is not None:
-        regions = {r.id for r in country.regions}
-        for city, doc in loaded_cities.values():
-            if city.country != country.id:
-                problems.items.append(
-                    f"{doc.where(('country',))}: country: {city.country!r} is not "
-                    f"{country.id!r} (country.yml)"
-                )
-            if city.region not in regions:
-                problems.items.append(
-                    f"{doc.where(('region',))}: region: unknown region {city.region!r} "
-                    f"(valid: {', '.join(sorted(regions))})"
-                )
+        _check_city_places(problems, country, loaded_cities.values())
     for topic, doc in loaded_topics.values():
         for city_id in topic.cities:
             if city_id not in cities:
@@ -103,12 +95,52 @@ def load_catalog(root: Path) -> Catalog:
                     f"{doc.where(('cities', city_id))}: cities.{city_id}: no such city"
                     + _did_you_mean(city_id, cities)
                 )
-
     events, routes, travel_docs = _load_travel(problems, root, cities)
     documents: list[tuple[Any, YamlDoc]] = [*loaded_cities.values(), *loaded_topics.values()]
     if country is not None and country_doc is not None:
         documents.insert(0, (country, country_doc))
-    documents += travel_docs
+    _check_sources_cited(problems, [*documents, *travel_docs], sources)
+    if problems.items:
+        count = plural(len(problems.items), "problem")
+        raise DataError(f"{root}: {count} in the content", problems.items)
+    assert country is not None
+    return Catalog(root, country, cities, topics, sources, events, routes)
+
+
+def _load_sources(problems: _Problems, root: Path) -> dict[str, Source]:
+    """sources.yml by id, each id given once."""
+    sources: dict[str, Source] = {}
+    source_list, sources_doc = _load_list(problems, root / "sources.yml", Source)
+    for i, src in enumerate(source_list):
+        if src.id in sources:
+            where = sources_doc.where((i, "id")) if sources_doc else root / "sources.yml"
+            problems.items.append(f"{where}: id: source id {src.id!r} is given twice")
+        sources[src.id] = src
+    return sources
+
+
+def _check_city_places(
+    problems: _Problems, country: Country, cities: Iterable[tuple[City, YamlDoc]]
+) -> None:
+    """Each city belongs to the country and to one of its regions."""
+    regions = {r.id for r in country.regions}
+    for city, doc in cities:
+        if city.country != country.id:
+            problems.items.append(
+                f"{doc.where(('country',))}: country: {city.country!r} is not "
+                f"{country.id!r} (country.yml)"
+            )
+        if city.region not in regions:
+            problems.items.append(
+                f"{doc.where(('region',))}: region: unknown region {city.region!r} "
+                f"(valid: {', '.join(sorted(regions))})"
+            )
+
+
+def _check_sources_cited(
+    problems: _Problems, documents: Iterable[tuple[Any, YamlDoc]], sources: dict[str, Source]
+) -> None:
+    """Every sourced fact cites a source that sources.yml lists."""
     for model, doc in documents:
         for loc, fact in iter_sourced(model):
             if fact.source not in sources:
@@ -117,14 +149,6 @@ def load_catalog(root: Path) -> Catalog:
                     f"{doc.where(parts)}: {'.'.join(map(str, parts))}: unknown source "
                     f"{fact.source!r}" + _did_you_mean(fact.source, sources)
                 )
-
-    if problems.items:
-        count = len(problems.items)
-        raise DataError(
-            f"{root}: {count} problem{'s' if count > 1 else ''} in the content", problems.items
-        )
-    assert country is not None
-    return Catalog(root, country, cities, topics, sources, events, routes)
 
 
 #: The optional files beside cities/ and topics/: the calendar and the routes.

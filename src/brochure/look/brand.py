@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from ..access import MAX_RESOURCE_BYTES, ResourcePolicy, is_font
 from ..content.models import Line, Model, Paper, Text
 from ..content.yamlfile import Loc, YamlDoc, describe_errors, read_yaml
-from ..errors import BrandError, DataError, plural
+from ..errors import BrandError, DataError
+from ..wording import plural
 from .palette import Palette
 
 #: File names a kit folder may hold its brand file under, in the order looked for.

@@ -121,7 +121,7 @@ def _merge_kinds(labels: list[str]) -> tuple[str, ...]:
 
 def city_view(catalog: Catalog, city: City) -> CityView:
     """The chapter view of one city."""
-    region = next(r for r in catalog.country.regions if r.id == city.region)
+    region = catalog.region(city)
     essentials = city.essentials.merged_over(catalog.country.defaults)
     dates = [f.as_of for _, f in iter_sourced(city)] + [
         f.as_of for _, f in iter_sourced(essentials)

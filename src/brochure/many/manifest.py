@@ -17,6 +17,7 @@ from ..look.brand import BrandKit, load_brand
 from ..pack import make_request
 from ..render.output import default_name
 from ..resources import builtin_data
+from ..wording import plural
 
 #: Columns a CSV manifest may have; `cities` is the only one required.
 COLUMNS = (
@@ -116,7 +117,7 @@ def plan(
         problems.append(f"{manifest}: no packs in the manifest")
     if problems:
         bad = len({p.split(": ")[0] for p in problems})
-        raise BrochureError(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was built", problems)
+        raise BrochureError(f"{plural(bad, 'bad row')}; nothing was built", problems)
     return jobs
 
 

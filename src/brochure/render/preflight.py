@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..content.models import Profile
+from ..wording import CJK
 
 #: Raster images printed at less than this resolution are reported in the print profile.
 MIN_PRINT_DPI = 150
@@ -45,9 +46,6 @@ def low_resolution(images: Iterable[tuple[str, float]], profile: Profile) -> lis
     ]
 
 
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
-
-
 @functools.cache
 def _cmap(font: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # WeasyPrint's dependency: loaded only when asked
@@ -59,7 +57,7 @@ def _cmap(font: Path) -> frozenset[int]:
 def missing_glyphs(html: str, font: Path) -> list[str]:
     """Chinese characters in the pack's text that the CJK font cannot draw."""
     text = html_mod.unescape(_TAG.sub(" ", html))
-    wanted = dict.fromkeys(_CJK.findall(text))
+    wanted = dict.fromkeys(CJK.findall(text))
     cmap = _cmap(font)
     return [
         f"character {ch} (U+{ord(ch):04X}) is not in the CJK font {font.name}"

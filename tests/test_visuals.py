@@ -292,7 +292,7 @@ def land_styles(root: ET.Element) -> set[tuple[str | None, str | None]]:
 def test_maps_draw_one_land_and_no_boundaries() -> None:
     palette = Palette.default()
     for svg in (
-        china_map(CITIES, palette, highlight="Shanghai"),
+        china_map(CITIES, palette),
         city_inset(CITIES[0], CITIES, palette),
     ):
         root = parse(svg)
@@ -373,9 +373,10 @@ def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 
 def test_china_map_labels_do_not_collide() -> None:
-    root = parse(china_map(CITIES, Palette.default(), highlight="Shenzhen"))
+    root = parse(china_map(CITIES, Palette.default()))
     labels = by_class(root, "text", "map-label")
-    assert "".join(labels[0].itertext()) == "Shenzhen深圳"  # the highlight is placed first
+    first = CITIES[0]
+    assert "".join(labels[0].itertext()) == first[0] + first[1]  # placed in the given order
     boxes = label_boxes(root)
     assert set(boxes) == {c[0] for c in CITIES}
     for (a, box_a), (b, box_b) in itertools.combinations(boxes.items(), 2):
@@ -390,18 +391,17 @@ def test_china_map_labels_do_not_collide() -> None:
                 assert not overlaps(box, (x - r, y - r, x + r, y + r)), (name, dot.get("data-name"))
 
 
-def test_china_map_highlight_and_escaping() -> None:
+def test_china_map_escapes_names() -> None:
     palette = Palette.default()
     cities: list[CityPoint] = [(HOSTILE, "\"'&<", 31.23, 121.47), *CITIES[1:3]]
-    svg = china_map(cities, palette, width_mm=120, highlight=HOSTILE)
+    svg = china_map(cities, palette, width_mm=120)
     assert "<b>" not in svg
     root = parse(svg)
     assert root.get("width") == "120mm"
-    (big,) = by_class(root, "circle", "map-highlight")
-    assert big.get("data-name") == HOSTILE and big.get("fill") == palette.secondary
-    small = [c for c in by_class(root, "circle", "map-city") if c is not big]
-    assert all(float(c.get("r", "0")) < float(big.get("r", "0")) for c in small)
-    assert all(c.get("fill") == palette.primary for c in small)
+    dots = by_class(root, "circle", "map-city")
+    assert [c.get("data-name") for c in dots] == [c[0] for c in cities][::-1]
+    assert all(c.get("fill") == palette.primary for c in dots)
+    assert len({c.get("r") for c in dots}) == 1  # no city drawn larger than the others
     assert f"{HOSTILE}\"'&<" in ["".join(t.itertext()) for t in root.iter(f"{S}text")]
     assert HOSTILE in (root.findtext("svg:title", namespaces=NS) or "")
 
@@ -432,7 +432,7 @@ def test_city_inset_marks_one_city() -> None:
 
 def test_visuals_render_with_the_bundled_fonts(tmp_path: Path) -> None:
     palette = Palette.default()
-    svg = china_map(CITIES, palette, highlight="Shanghai") + population_chart(POPULATION, palette)
+    svg = china_map(CITIES, palette) + population_chart(POPULATION, palette)
     fonts = (builtin_styles() / "fonts.css").as_uri()
     html = f'<html><head><link rel="stylesheet" href="{fonts}"></head><body>{svg}</body></html>'
     path = tmp_path / "visuals.pdf"
@@ -442,27 +442,28 @@ def test_visuals_render_with_the_bundled_fonts(tmp_path: Path) -> None:
         assert name in text and zh in text
     assert "24.9 m" in text
     assert fonts_of(path, "上海天津") == {"Brochure-CJK"}
-    assert fonts_of(path, "Tianjn") == {"Brochure-Sans", "Brochure-Sans-Bold"}
+    assert fonts_of(path, "Tianjn") == {"Brochure-Sans"}  # labels are regular: none stands out
 
 
-def test_map_draws_land_and_the_highlight(tmp_path: Path) -> None:
+def test_maps_draw_land_dots_and_the_insets_mark(tmp_path: Path) -> None:
     palette = Palette.default()
-    image = render(china_map(CITIES, palette, highlight="Shanghai"), tmp_path, scale=2)
-    colours = image.getcolors(maxcolors=1 << 20) or []
+    image = render(china_map(CITIES, palette), tmp_path, scale=2)
+    inset = render(city_inset(CITIES[0], CITIES, palette), tmp_path, scale=4, name="inset")
 
-    def share(hex_colour: str) -> int:
+    def share(picture: Image.Image, hex_colour: str) -> int:
         """How many pixels are (nearly) this colour."""
         rgb = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
         total = 0
-        for count, colour in colours:
+        for count, colour in picture.getcolors(maxcolors=1 << 20) or []:
             assert isinstance(colour, tuple)
             if all(abs(a - b) <= 3 for a, b in zip(colour, rgb, strict=True)):
                 total += count
         return total
 
-    assert share(palette.tint) > 20_000  # the land's fill
-    assert share(palette.secondary) > 20  # the highlighted dot
-    assert share(palette.primary) > 1_000  # outline and dots
+    assert share(image, palette.tint) > 20_000  # the land's fill
+    assert share(image, palette.primary) > 1_000  # outline and dots
+    assert share(image, palette.secondary) == 0  # no city stands out on the overview map
+    assert share(inset, palette.secondary) > 20  # the inset's marked city
 
 
 # -- QR codes -------------------------------------------------------------------------

@@ -52,6 +52,11 @@ _PLURAL = {
 }
 
 
+def anchor(kind: str, ident: str) -> str:
+    """The HTML id of a chapter or section: `city-shanghai`, `topic-investment`."""
+    return f"{kind}-{ident}"
+
+
 @dataclass(frozen=True)
 class CityView:
     """A city as a chapter shows it: with its region and inherited essentials."""
@@ -65,7 +70,7 @@ class CityView:
     @property
     def anchor(self) -> str:
         """The HTML id of the chapter."""
-        return f"city-{self.city.id}"
+        return anchor("city", self.city.id)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class TopicView:
     @property
     def anchor(self) -> str:
         """The HTML id of the section."""
-        return f"topic-{self.topic.id}"
+        return anchor("topic", self.topic.id)
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,11 @@ def itinerary_view(
         return ()
     return tuple(
         StopView(
-            city, arrive, depart, meetings, f"city-{city.id}" if city in selection.cities else None
+            city,
+            arrive,
+            depart,
+            meetings,
+            anchor("city", city.id) if city in selection.cities else None,
         )
         for city, arrive, depart, meetings in stops
     )

@@ -45,7 +45,6 @@ SHORT_CAPTION = "Boundaries are not shown."
 ZH_SIZE = 7.5 * PT
 CAPTION_SIZE = 6.5 * PT
 DOT = 0.85
-HIGHLIGHT_DOT = 1.35
 
 
 @cache
@@ -394,14 +393,14 @@ def _crosses(line: tuple[Point, Point], box: Box) -> bool:
     return False
 
 
-def _label_size(name: str, name_zh: str, bold: bool) -> tuple[float, float]:
-    width = text_width(name, LABEL_SIZE, bold=bold)
+def _label_size(name: str, name_zh: str) -> tuple[float, float]:
+    width = text_width(name, LABEL_SIZE)
     if name_zh:
         width += 0.9 + len(name_zh) * ZH_SIZE
     return width, LABEL_SIZE * 1.05
 
 
-def _label_svg(label: _Label, name: str, name_zh: str, palette: Palette, bold: bool) -> str:
+def _label_svg(label: _Label, name: str, name_zh: str, palette: Palette) -> str:
     parts = []
     if label.leader is not None:
         (ax, ay), (bx, by) = label.leader
@@ -415,10 +414,9 @@ def _label_svg(label: _Label, name: str, name_zh: str, palette: Palette, bold: b
         if name_zh
         else ""
     )
-    weight = ' font-weight="bold"' if bold else ""
     parts.append(
         f'<text class="map-label" x="{num(label.x)}" y="{num(label.y)}" '
-        f'font-family={quoteattr(SANS)} font-size="{num(LABEL_SIZE)}"{weight} '
+        f'font-family={quoteattr(SANS)} font-size="{num(LABEL_SIZE)}" '
         f"fill={quoteattr(palette.foreground)}>{escape(name)}{zh}</text>"
     )
     return "".join(parts)
@@ -427,18 +425,12 @@ def _label_svg(label: _Label, name: str, name_zh: str, palette: Palette, bold: b
 # -- public ---------------------------------------------------------------------------
 
 
-def china_map(
-    cities: Sequence[CityPoint],
-    palette: Palette,
-    width_mm: float = 160,
-    highlight: str | None = None,
-) -> str:
+def china_map(cities: Sequence[CityPoint], palette: Palette, width_mm: float = 160) -> str:
     """Eastern China's land and coast with the given cities, labelled in English and Chinese.
 
     `cities` are (name, Chinese name, latitude, longitude). No boundary is drawn and the
-    map says so; `highlight` (a city name) is drawn larger, in the secondary colour and
-    with a bold label. Dots that would touch are nudged apart along the line between
-    them; labels avoid dots, other labels, the caption and the coastline, and get a thin
+    map says so. Dots that would touch are nudged apart along the line between them;
+    labels avoid dots, other labels, the caption and the coastline, and get a thin
     leader line when they have to sit away from their dot.
     """
     pad = width_mm * 0.03
@@ -450,30 +442,23 @@ def china_map(
     ]
     band, caption = _caption(frame, CAPTION, CAPTION_SIZE, palette)
 
-    order = sorted(range(len(cities)), key=lambda i: (cities[i][0] != highlight, i))
-    bold = [cities[i][0] == highlight for i in order]
-    radii = [HIGHLIGHT_DOT if b else DOT for b in bold]
-    spots = _spread([frame(cities[i][2], cities[i][3]) for i in order], radii)
-    specs = [
-        (x, y, r, *_label_size(cities[i][0], cities[i][1], b))
-        for i, (x, y), r, b in zip(order, spots, radii, bold, strict=True)
-    ]
+    spots = _spread([frame(c[2], c[3]) for c in cities], [DOT] * len(cities))
+    specs = [(x, y, DOT, *_label_size(c[0], c[1])) for c, (x, y) in zip(cities, spots, strict=True)]
     limit = (1.0, 1.0, frame.width - 1.0, frame.height - 1.0)
     labels = _place(specs, limit, _Grid(_coast(frame)))
 
     dots: list[str] = []
     texts: list[str] = []
-    for i, (x, y, r, _, _), label, b in zip(order, specs, labels, bold, strict=True):
-        name, name_zh, lat, lon = cities[i]
-        fill = palette.secondary if b else palette.primary
+    for (name, name_zh, lat, lon), (x, y, r, _, _), label in zip(
+        cities, specs, labels, strict=True
+    ):
         dots.append(
-            f'<circle class="map-city{" map-highlight" if b else ""}" '
-            f'data-name={quoteattr(name)} data-lat="{lat:g}" data-lon="{lon:g}" '
-            f'cx="{num(x)}" cy="{num(y)}" r="{num(r)}" fill={quoteattr(fill)} '
-            f'stroke="#ffffff" stroke-width="0.3"/>'
+            f'<circle class="map-city" data-name={quoteattr(name)} data-lat="{lat:g}" '
+            f'data-lon="{lon:g}" cx="{num(x)}" cy="{num(y)}" r="{num(r)}" '
+            f'fill={quoteattr(palette.primary)} stroke="#ffffff" stroke-width="0.3"/>'
         )
-        texts.append(_label_svg(label, name, name_zh, palette, b))
-    # Dots in reverse so the highlight is on top; leader lines and labels over them.
+        texts.append(_label_svg(label, name, name_zh, palette))
+    # Dots first, in reverse so the first city is on top; leader lines and labels over them.
     body += [*dots[::-1], *texts, *caption, _border(frame.width, frame.height + band, palette)]
     names = ", ".join(c[0] for c in cities)
     title = f"Map of China showing {names}" if cities else "Map of China"

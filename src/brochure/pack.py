@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from ._version import __version__
 from .access import ResourcePolicy
 from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
-from .content.models import OutputFormat, PackRequest, Paper, Profile
+from .content.models import OutputFormat, PackRequest, Paper
 from .errors import BrochureError, RenderError
 from .look.brand import BrandKit, load_brand
 from .look.context import build_context, build_date_today
@@ -237,17 +237,17 @@ def render_options(prepared: PreparedPack) -> RenderOptions:
     request = prepared.request
     assert request.build_date is not None
     created = dt.datetime.combine(request.build_date, dt.time(), tzinfo=dt.UTC)
-    limits = prepared.limits
-    if request.profile is Profile.screen:
-        return RenderOptions(limits, "pdf/ua-1", created=created)
-    if request.profile is Profile.archive:
-        source = FileToAttach(
-            "brochure-content.json",
-            content_json(prepared).encode("utf-8"),
-            "The content this pack was built from: request, country, cities, topics, sources",
+    rules = request.profile.rules
+    attachments: tuple[FileToAttach, ...] = ()
+    if rules.attaches_content:
+        attachments = (
+            FileToAttach(
+                "brochure-content.json",
+                content_json(prepared).encode("utf-8"),
+                "The content this pack was built from: request, country, cities, topics, sources",
+            ),
         )
-        return RenderOptions(limits, "pdf/a-3b", (source,), created)
-    return RenderOptions(limits, created=created)
+    return RenderOptions(prepared.limits, rules.pdf_variant, attachments, created)
 
 
 def content_json(prepared: PreparedPack) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -350,12 +351,34 @@ class Paper(StrEnum):
         return self in (Paper.a5, Paper.half_letter)
 
 
+@dataclass(frozen=True)
+class ProfileRules:
+    """What one profile means for a pack; every stage asks its profile, none decides alone."""
+
+    pdf_variant: str | None  # the PDF standard the file claims
+    attaches_content: bool  # the content the pack was built from travels inside it
+    bleed: bool  # pages grow by the bleed and carry crop marks (not in a booklet)
+    checks_print_resolution: bool  # preflight reports images under the print resolution
+
+
 class Profile(StrEnum):
     """What the PDF is for: reading on screen, a print shop, or an archive."""
 
     screen = "screen"
     print = "print"
     archive = "archive"
+
+    @property
+    def rules(self) -> ProfileRules:
+        """What this profile means: standard, attachments, bleed, preflight."""
+        return _PROFILE_RULES[self]
+
+
+_PROFILE_RULES = {
+    Profile.screen: ProfileRules("pdf/ua-1", False, False, False),
+    Profile.print: ProfileRules(None, False, True, True),
+    Profile.archive: ProfileRules("pdf/a-3b", True, False, False),
+}
 
 
 class Layout(StrEnum):

@@ -17,7 +17,6 @@ from ..content.models import (
     Essentials,
     PackRequest,
     Paper,
-    Profile,
     Region,
     Source,
     Sourced,
@@ -294,7 +293,7 @@ def pack_info(catalog: Catalog, selection: Selection, request: PackRequest) -> P
         compact=paper.compact,
         profile=request.profile.value,
         bleed_mm=f"{request.bleed:g}"
-        if request.profile is Profile.print and not request.booklet and request.bleed
+        if request.profile.rules.bleed and not request.booklet and request.bleed
         else None,
         subject=f"Business travel briefing on {_join(names)}, {catalog.country.name}",
         keywords=", ".join(keywords),

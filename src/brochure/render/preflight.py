@@ -37,7 +37,7 @@ def broken_links(anchors: Iterable[str], targets: Iterable[str]) -> list[str]:
 
 def low_resolution(images: Iterable[tuple[str, float]], profile: Profile) -> list[str]:
     """Images printed below MIN_PRINT_DPI, in the print profile only."""
-    if profile is not Profile.print:
+    if not profile.rules.checks_print_resolution:
         return []
     return [
         f"image {url} prints at {dpi:.0f} dpi, under {MIN_PRINT_DPI} dpi"

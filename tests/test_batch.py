@@ -307,3 +307,34 @@ def test_ctrl_c_waits_until_a_finished_pack_is_in_the_report() -> None:
         done.append("written and recorded")
     assert done == ["written and recorded"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_build_batch_is_the_library_api_for_a_manifest(tmp_path: Path) -> None:
+    """`brochure.build_batch` validates and builds a manifest without the command line."""
+    import brochure
+
+    manifest = tmp_path / "one.yaml"
+    manifest.write_text(
+        "- traveller: Dana Wu\n  cities: [tianjin]\n  output: dana.pdf\n"
+        "- traveller: Eve Ng\n  cities: [nowhere]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(brochure.BrochureError, match="bad row") as bad:
+        brochure.build_batch(manifest, tmp_path / "out")
+    assert any("nowhere" in p for p in bad.value.problems)
+    assert not (tmp_path / "out" / "dana.pdf").exists()  # nothing built from a bad manifest
+
+    manifest.write_text(
+        "- traveller: Dana Wu\n  cities: [tianjin]\n  output: dana.pdf\n", encoding="utf-8"
+    )
+    seen: list[tuple[str, int, int]] = []
+    result = brochure.build_batch(
+        manifest,
+        tmp_path / "out",
+        workers=1,
+        listener=lambda o, d, n: seen.append((o.status, d, n)),
+    )
+    assert isinstance(result, brochure.BatchReport)
+    assert (result.count("built"), result.count("failed")) == (1, 0)
+    assert seen == [("built", 1, 1)]
+    assert "Dana Wu" in page_texts(tmp_path / "out" / "dana.pdf")[0]

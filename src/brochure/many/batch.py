@@ -31,7 +31,7 @@ from ..pack import prepare, render_pack
 from ..render.limits import peak_memory_mb
 from ..render.output import write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
-from .manifest import Job
+from .manifest import Job, plan
 
 STATE_FILE = ".brochure-batch.json"
 REPORT_FILE = "batch-report.json"
@@ -198,6 +198,29 @@ def _warm_worker() -> None:
 
 
 # -- running a batch -------------------------------------------------------------------
+
+
+def build_batch(
+    manifest: Path,
+    out_dir: Path,
+    *,
+    data_dir: Path | None = None,
+    timeout: float | None = None,
+    strict: bool = False,
+    workers: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    listener: Listener | None = None,
+) -> BatchReport:
+    """Build one pack per row of `manifest` (CSV or YAML) into `out_dir`.
+
+    Every row is validated before anything renders (BrochureError lists the bad rows);
+    then `run_batch` builds them, locally or on the Dask `scheduler`.
+    """
+    jobs = plan(manifest, out_dir, data_dir=data_dir, timeout=timeout, strict=strict)
+    return run_batch(
+        jobs, out_dir, workers=workers, force=force, scheduler=scheduler, listener=listener
+    )
 
 
 def run_batch(

@@ -71,3 +71,14 @@ def test_an_image_weasyprint_cannot_read_is_fatal(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as caught:
         render(tmp_path, "<img src='broken.png'>")
     assert "broken.png" in str(caught.value)
+
+
+def test_only_weasyprints_own_failures_become_layout_errors() -> None:
+    """An AttributeError raised in WeasyPrint is bad input; one raised in brochure is a bug."""
+    from brochure.render import weasy
+
+    with pytest.raises(RenderError, match="could not lay out") as caught, weasy._weasyprint():
+        weasy.HTML.render(object())  # type: ignore[attr-defined]  # fails inside WeasyPrint
+    assert isinstance(caught.value.__cause__, AttributeError)
+    with pytest.raises(AttributeError, match="_page_box"), weasy._weasyprint():
+        weasy._page_box(object())  # fails inside brochure's code: surfaces as it is

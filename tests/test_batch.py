@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from brochure.cli import main
+from brochure.errors import BrochureError
 from pdftools import outline, page_texts
 from test_brand import make_kit
 
@@ -338,3 +339,46 @@ def test_build_batch_is_the_library_api_for_a_manifest(tmp_path: Path) -> None:
     assert (result.count("built"), result.count("failed")) == (1, 0)
     assert seen == [("built", 1, 1)]
     assert "Dana Wu" in page_texts(tmp_path / "out" / "dana.pdf")[0]
+
+
+# -- manifests: bad rows counted by row, suffixes in any case (issue 13) -------------
+
+
+def test_three_bad_packs_of_a_yaml_manifest_are_three_bad_rows(tmp_path: Path) -> None:
+    manifest = tmp_path / "team.yaml"
+    manifest.write_text(
+        "packs:\n"
+        "  - {cities: [ningbo]}\n"
+        "  - {cities: [Shenzen]}\n"
+        "  - {cities: [ningbo], paper: b4, profile: glossy}\n"
+        "  - {cities: [qingdao], brand: missing-kit}\n"
+    )
+    code, _, stderr = run("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert "error: 3 bad rows; nothing was built" in stderr  # pack 3 has two problems
+    assert f"{manifest}: pack 2: unknown city 'Shenzen'" in stderr
+    assert stderr.count(f"{manifest}: pack 3: ") == 2
+
+
+@pytest.mark.parametrize("suffix", [".CSV", ".Csv"])
+def test_a_csv_manifest_in_capitals_names_its_lines(tmp_path: Path, suffix: str) -> None:
+    manifest = tmp_path / f"team{suffix}"
+    manifest.write_text("traveller,cities\nA,ningbo\nB,Shenzen\nC,qingdao\nD,Atlantis\n")
+    code, _, stderr = run("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 1 and "2 bad rows" in stderr
+    assert f"{manifest}:3: unknown city 'Shenzen'" in stderr
+    assert f"{manifest}:5: unknown city 'Atlantis'" in stderr
+
+
+@pytest.mark.parametrize("suffix", [".YAML", ".Yml"])
+def test_a_yaml_manifest_in_capitals_is_read_as_yaml(tmp_path: Path, suffix: str) -> None:
+    from brochure.many.manifest import plan
+
+    manifest = tmp_path / f"team{suffix}"
+    manifest.write_text(
+        "- {traveller: A, cities: [ningbo], output: a.pdf}\n- {cities: [Shenzen]}\n"
+    )
+    with pytest.raises(BrochureError) as caught:
+        plan(manifest, tmp_path / "out")
+    assert "1 bad row;" in str(caught.value)
+    assert f"{manifest}: pack 2: unknown city 'Shenzen'" in str(caught.value)

@@ -209,8 +209,9 @@ def build(
     click.echo(f"watching {', '.join(map(str, paths))}; press Ctrl-C to stop", err=True)
     try:
         watch_paths(paths, rebuild)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a rebuild cut short has written nothing (see output.py)
         click.echo("stopped watching", err=True)
+        sys.exit(130)
 
 
 @main.command(name="list")

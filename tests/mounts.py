@@ -1,7 +1,7 @@
 """Small real file systems for tests: a tmpfs of a given size, or a read-only one.
 
 The tests run as root in CI and here; `mount -t tmpfs` is allowed there. If it is not,
-the test fails with the reason rather than pretending (see docs/scaling.md, "Faults").
+the test fails with the reason rather than pretending.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from brochure.cli import main
+from brochure.errors import BrochureError
 from pdftools import outline, page_texts
 from test_brand import make_kit
 
@@ -338,3 +339,213 @@ def test_build_batch_is_the_library_api_for_a_manifest(tmp_path: Path) -> None:
     assert (result.count("built"), result.count("failed")) == (1, 0)
     assert seen == [("built", 1, 1)]
     assert "Dana Wu" in page_texts(tmp_path / "out" / "dana.pdf")[0]
+
+
+# -- integrity: the right brand, the right count, one failure per pack (issue 13) -------
+
+INJECT = Path(__file__).parent / "inject"  # see tests/inject/sitecustomize.py
+FAULTS_ENV = {
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(INJECT), os.environ.get("PYTHONPATH")])),
+    "BROCHURE_TEST_FAULTS": "1",
+}
+#: kit b's colours: its palette and logo use these where kit a (as made) uses the others.
+KIT_A = {"ocean": (0x0D, 0x4F, 0x6C), "coral": (0xE0, 0x60, 0x3A)}
+KIT_B = {"ocean": (0x8A, 0x1C, 0x7C), "coral": (0x1C, 0x8A, 0x3A)}
+
+
+@pytest.fixture(scope="module")
+def fault_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real cluster whose workers carry the planted pikepdf fault (tests/inject)."""
+    from dasktools import dask_cluster as start
+
+    with start(tmp_path_factory.mktemp("cluster"), env=FAULTS_ENV) as cluster:
+        yield cluster.address
+
+
+def two_kits(folder: Path) -> tuple[Path, Path]:
+    """Two kits made by `brochure brand new` with one name: same file names, other colours."""
+    a, b = folder / "kit-a", folder / "kit-b"
+    for kit in (a, b):
+        code, _, stderr = run("brand", "new", str(kit), "--name", "Same Company")
+        assert code == 0, stderr
+    for name in ("brand.yml", "logo.svg"):
+        text = (b / name).read_text()
+        for key, rgb in KIT_A.items():
+            text = text.replace(_hex(rgb), _hex(KIT_B[key]))
+        (b / name).write_text(text)
+    assert sorted(p.name for p in a.rglob("*")) == sorted(p.name for p in b.rglob("*"))
+    return a, b
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def colour_pixels(pdf: Path, rgb: tuple[int, int, int], pages: int = 3) -> int:
+    """How many pixels of the first pages are within a few steps of `rgb`."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        count = 0
+        for index in range(min(pages, len(document))):
+            raw = document[index].render(scale=1).to_pil().convert("RGB").tobytes()
+            r, g, b = rgb
+            count += sum(
+                1
+                for i in range(0, len(raw), 3)
+                if abs(raw[i] - r) <= 6 and abs(raw[i + 1] - g) <= 6 and abs(raw[i + 2] - b) <= 6
+            )
+        return count
+    finally:
+        document.close()
+
+
+def brand_of(pdf: Path) -> str:
+    """Which kit's colours a pack carries: 'a', 'b', or 'mixed' / 'none'."""
+    found = {
+        kit: sum(colour_pixels(pdf, rgb) > 40 for rgb in colours.values())
+        for kit, colours in (("a", KIT_A), ("b", KIT_B))
+    }
+    if found["a"] == 2 and found["b"] == 0:
+        return "a"
+    if found["b"] == 2 and found["a"] == 0:
+        return "b"
+    return f"mixed {found}"
+
+
+def test_two_kits_with_the_same_file_names_keep_their_brands_on_dask(
+    fault_cluster: str, tmp_path: Path
+) -> None:
+    two_kits(tmp_path)
+    manifest = tmp_path / "kits.csv"
+    manifest.write_text(
+        "traveller,cities,topics,brand,output\n"
+        "Ann A,ningbo,regions,kit-a,a.pdf\n"
+        "Bob B,ningbo,regions,kit-b,b.pdf\n"
+    )
+    out = tmp_path / "out"
+    code, stdout, stderr = run("batch", str(manifest), "-o", str(out), "--scheduler", fault_cluster)
+    assert code == 0, stderr
+    assert stdout.startswith("built 2, skipped 0 unchanged, failed 0")
+    assert (brand_of(out / "a.pdf"), brand_of(out / "b.pdf")) == ("a", "b")
+
+
+def test_three_bad_packs_of_a_yaml_manifest_are_three_bad_rows(tmp_path: Path) -> None:
+    manifest = tmp_path / "team.yaml"
+    manifest.write_text(
+        "packs:\n"
+        "  - {cities: [ningbo]}\n"
+        "  - {cities: [Shenzen]}\n"
+        "  - {cities: [ningbo], paper: b4, profile: glossy}\n"
+        "  - {cities: [qingdao], brand: missing-kit}\n"
+    )
+    code, _, stderr = run("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert "error: 3 bad rows; nothing was built" in stderr  # pack 3 has two problems
+    assert f"{manifest}: pack 2: unknown city 'Shenzen'" in stderr
+    assert stderr.count(f"{manifest}: pack 3: ") == 2
+
+
+@pytest.mark.parametrize("suffix", [".CSV", ".Csv"])
+def test_a_csv_manifest_in_capitals_names_its_lines(tmp_path: Path, suffix: str) -> None:
+    manifest = tmp_path / f"team{suffix}"
+    manifest.write_text("traveller,cities\nA,ningbo\nB,Shenzen\nC,qingdao\nD,Atlantis\n")
+    code, _, stderr = run("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 1 and "2 bad rows" in stderr
+    assert f"{manifest}:3: unknown city 'Shenzen'" in stderr
+    assert f"{manifest}:5: unknown city 'Atlantis'" in stderr
+
+
+@pytest.mark.parametrize("suffix", [".YAML", ".Yml"])
+def test_a_yaml_manifest_in_capitals_is_read_as_yaml(tmp_path: Path, suffix: str) -> None:
+    from brochure.many.manifest import plan
+
+    manifest = tmp_path / f"team{suffix}"
+    manifest.write_text(
+        "- {traveller: A, cities: [ningbo], output: a.pdf}\n- {cities: [Shenzen]}\n"
+    )
+    with pytest.raises(BrochureError) as caught:
+        plan(manifest, tmp_path / "out")
+    assert "1 bad row;" in str(caught.value)
+    assert f"{manifest}: pack 2: unknown city 'Shenzen'" in str(caught.value)
+
+
+FAILING_ROWS = (
+    "traveller,cities,topics,output\n"
+    "Ann A,ningbo,regions,a.pdf\n"
+    "Pikepdf Failure,ningbo,regions,broken.pdf\n"
+    "Cy C,ningbo,regions,c.pdf\n"
+)
+
+
+def _assert_fails_alone(code: int, stdout: str, stderr: str, out: Path) -> None:
+    assert code == 1, stderr
+    assert stdout.startswith("built 2, skipped 0 unchanged, failed 1"), stderr
+    assert "Traceback" not in stderr
+    assert "failed: row 3 (broken.pdf): unexpected error: PdfError: injected: object 12 0" in stderr
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["a.pdf", "c.pdf"]
+    packs = {p["output"]: p for p in report(out)["packs"]}  # type: ignore[attr-defined]
+    assert packs["broken.pdf"]["status"] == "failed" and "PdfError" in packs["broken.pdf"]["reason"]
+
+
+def test_any_exception_in_a_local_worker_fails_that_pack_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in FAULTS_ENV.items():  # the spawned workers start with the fault
+        monkeypatch.setenv(name, value)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(FAILING_ROWS)
+    out = tmp_path / "out"
+    _assert_fails_alone(*run("batch", str(manifest), "-o", str(out), "-j", "2"), out)
+
+
+def test_any_exception_on_a_dask_worker_fails_that_pack_alone(
+    fault_cluster: str, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(FAILING_ROWS)
+    out = tmp_path / "out"
+    result = run("batch", str(manifest), "-o", str(out), "--scheduler", fault_cluster)
+    _assert_fails_alone(*result, out)
+
+
+# -- the output folder's lock and record of builds --------------------------------------
+
+
+def test_a_second_batch_on_one_folder_is_refused_at_once(tmp_path: Path) -> None:
+    from brochure.many.batchstate import batch_lock
+
+    manifest = tmp_path / "one.csv"
+    manifest.write_text("traveller,cities,output\nAnn A,ningbo,a.pdf\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    with batch_lock(out):  # another batch is writing here
+        code, _, stderr = run("batch", str(manifest), "-o", str(out))
+    assert code == 1
+    assert f"error: {out}: another batch (process {os.getpid()}) is writing" in stderr
+    assert not (out / "a.pdf").exists()
+
+
+def test_a_damaged_record_is_reported_and_its_packs_rebuilt(tmp_path: Path) -> None:
+    from brochure.many.batchstate import STATE_FILE, Built, is_current, load_state, save_state
+
+    assert load_state(tmp_path) == ({}, [])
+    (tmp_path / STATE_FILE).write_text("{not json")
+    state, warnings = load_state(tmp_path)
+    assert state == {} and len(warnings) == 1 and "damaged" in warnings[0]
+
+    (tmp_path / STATE_FILE).write_text(
+        json.dumps({"version": 2, "packs": {"a.pdf": {"fingerprint": "f", "size": 3}, "b.pdf": 7}})
+    )
+    state, warnings = load_state(tmp_path)
+    assert state == {"a.pdf": Built("f", 3)}
+    assert warnings and "1 damaged entry (b.pdf)" in warnings[0]
+
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"abc")
+    assert is_current(state, "a.pdf", pdf, "f")
+    pdf.write_bytes(b"ab")  # cut short: the same fingerprint, but not the PDF written
+    assert not is_current(state, "a.pdf", pdf, "f")
+    save_state(tmp_path, {"v1.pdf": Built("g")})
+    assert load_state(tmp_path) == ({"v1.pdf": Built("g")}, [])

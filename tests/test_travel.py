@@ -152,3 +152,15 @@ def test_country_and_comparison_show_their_dates(pack: Path) -> None:
     assert f"Facts dated {oldest:%B %Y} to {newest:%B %Y}" in chapter_text(pack, "China")
     side = chapter_text(pack, "The cities side by side")
     assert "Population figures as of: Shanghai 2020, Hong Kong 2025" in side
+
+
+def test_old_facts_name_the_yaml_file_they_came_from(content: Path) -> None:
+    (content / "cities" / "shanghai.yml").rename(content / "cities" / "shanghai.yaml")
+    topic = sorted((content / "topics").glob("*.yml"))[0]
+    topic.rename(topic.with_suffix(".yaml"))
+    old = CliRunner().invoke(main, ["check", "--data", str(content), "--max-age", "1d"])
+    assert old.exit_code == 0, old.stderr
+    assert f"{content / 'cities' / 'shanghai.yaml'}: population: as of" in old.stderr
+    assert f"{topic.with_suffix('.yaml')}: " in old.stderr
+    assert "shanghai.yml" not in old.stderr and f"{topic}: " not in old.stderr
+    assert f"{content / 'cities' / 'ningbo.yml'}: " in old.stderr  # the others keep .yml

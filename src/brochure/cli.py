@@ -18,6 +18,7 @@ from .errors import BrochureError
 from .listing import (
     batch_failures,
     batch_summary,
+    batch_warnings,
     build_messages,
     build_summary,
     check_summary,
@@ -208,8 +209,9 @@ def build(
     click.echo(f"watching {', '.join(map(str, paths))}; press Ctrl-C to stop", err=True)
     try:
         watch_paths(paths, rebuild)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a rebuild cut short has written nothing (see output.py)
         click.echo("stopped watching", err=True)
+        sys.exit(130)
 
 
 @main.command(name="list")
@@ -311,10 +313,10 @@ def batch(
             report = run_batch(
                 planned, out_dir, workers=jobs, force=force, scheduler=scheduler, listener=listener
             )
-        for line in batch_failures(report):
+        for line in [*batch_warnings(report), *batch_failures(report)]:
             click.echo(line, err=True)
         click.echo(batch_summary(report, out_dir / REPORT_FILE))
-        if report.count("failed"):
+        if report.count("failed") or not report.report_written:
             sys.exit(1)
 
     _run(action)

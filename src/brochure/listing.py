@@ -98,9 +98,18 @@ def batch_failures(report: BatchReport) -> list[str]:
     return [f"failed: row {o.row} ({o.output}): {o.reason}" for o in failed]
 
 
+def batch_warnings(report: BatchReport) -> list[str]:
+    """One line per warning about the batch as a whole (a damaged record, say)."""
+    return [f"warning: {warning}" for warning in report.warnings]
+
+
 def batch_summary(report: BatchReport, report_file: Path) -> str:
-    """`built 3, skipped 1 unchanged, failed 0; report in out/batch-report.json`."""
+    """`built 3, skipped 1 unchanged, failed 0; report in out/batch-report.json`.
+
+    Ends `no report` instead when the report could not be written.
+    """
+    where = f"report in {report_file}" if report.report_written else "no report"
     return (
         f"built {report.count('built')}, skipped {report.count('skipped')} unchanged, "
-        f"failed {report.count('failed')}; report in {report_file}"
+        f"failed {report.count('failed')}; {where}"
     )

@@ -294,8 +294,8 @@ def stale_facts(catalog: Catalog, max_age_days: int, today: dt.date) -> list[str
     limit = today - dt.timedelta(days=max_age_days)
     found = []
     named: list[tuple[str, Any]] = [("country.yml", catalog.country)]
-    named += [(f"cities/{c.id}.yml", c) for c in catalog.cities.values()]
-    named += [(f"topics/{t.id}.yml", t) for t in catalog.topics.values()]
+    named += [(_content_file(catalog, "cities", c.id), c) for c in catalog.cities.values()]
+    named += [(_content_file(catalog, "topics", t.id), t) for t in catalog.topics.values()]
     for name, model in named:
         for loc, fact in iter_sourced(model):
             if fact.as_of < limit:
@@ -305,6 +305,13 @@ def stale_facts(catalog: Catalog, max_age_days: int, today: dt.date) -> list[str
                     f"{age} days old (limit {max_age_days})"
                 )
     return found
+
+
+def _content_file(catalog: Catalog, folder: str, item_id: str) -> str:
+    """The file an item was loaded from: `<id>.yml`, or `<id>.yaml` when that is the one."""
+    yml = f"{folder}/{item_id}.yml"
+    yaml = f"{folder}/{item_id}.yaml"
+    return yaml if not (catalog.root / yml).is_file() and (catalog.root / yaml).is_file() else yml
 
 
 def check_project(

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -12,13 +17,16 @@ import pytest
 import brochure.render.weasy
 from hostile.support import (
     EARLIER_PDF,
+    SELECTION,
     Outcome,
     Target,
     assert_clean_exit,
+    assert_error,
     assert_no_temp_files,
     assert_refused,
     build,
 )
+from mounts import tmpfs
 
 
 def forbid_rendering(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -131,14 +139,15 @@ def test_ctrl_c_while_writing(earlier: Target, monkeypatch: pytest.MonkeyPatch) 
     seen: list[Path] = []
 
     def interrupted(fd: int) -> NoReturn:
-        seen.extend(earlier.path.parent.glob(".*.part"))  # the temporary file exists now
+        # the bytes are in an unnamed temporary file in the target's folder (O_TMPFILE)
+        seen.append(Path(f"/proc/self/fd/{fd}").readlink())
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "fsync", interrupted)
     outcome = build(*earlier.args)
     assert_interrupted(outcome, earlier)
     assert len(seen) == 1, "the write did not go through a temporary file"
-    assert not seen[0].exists()
+    assert seen[0].parent == earlier.path.parent and seen[0].name.endswith("(deleted)")
     assert_no_temp_files(earlier.path.parent, keep=[earlier.path])
 
 
@@ -147,3 +156,89 @@ def test_a_successful_build_replaces_the_earlier_pack(earlier: Target) -> None:
     outcome = build(*earlier.args)
     assert outcome.code == 0, str(outcome)
     earlier.assert_written()
+
+
+# -- targets that are not plain files, folders that refuse a temporary file -----------
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _char_device(path: Path) -> Path:
+    """A node like /dev/full (1, 7), made in tmp_path so no real device is at risk."""
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    return path
+
+
+def _socket(path: Path) -> Path:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(_fifo, "a FIFO"), (_char_device, "a character device"), (_socket, "a socket")],
+)
+def test_an_output_that_is_not_a_plain_file_is_refused(
+    tmp_path: Path, make: Any, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = make(tmp_path / "pack.pdf")
+    before = node.lstat()
+    rendered = forbid_rendering(monkeypatch)
+    outcome = build("-o", str(node))
+    assert rendered == []
+    assert_error(outcome, f"error: {node}: is {kind}", "not a file")
+    after = node.lstat()
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (
+        before.st_mode,
+        before.st_ino,
+        before.st_rdev,
+    )
+    assert_no_temp_files(tmp_path, keep=[node])
+
+
+@pytest.mark.parametrize("folder", ["/proc", "/sys"])
+def test_a_folder_of_the_kernel_gives_one_error_line(
+    folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = Path(folder) / "brochure-pack.pdf"
+    rendered = forbid_rendering(monkeypatch)
+    outcome = build("-o", str(target))
+    assert rendered == []
+    assert_error(outcome, f"error: {folder}: cannot write in the output folder")
+    assert len(outcome.messages) == 1, str(outcome)
+    assert not target.exists()
+
+
+def test_a_read_only_mount_gives_one_error_line(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "ro", read_only=True) as folder:
+        outcome = build("-o", str(folder / "pack.pdf"))
+        assert_error(outcome, f"error: {folder}")
+        assert "not writable" in outcome.stderr or "Read-only file system" in outcome.stderr
+        assert len(outcome.messages) == 1, str(outcome)
+        assert list(folder.iterdir()) == []
+
+
+def test_a_folder_the_user_may_not_write_gives_one_error_line(tmp_path: Path) -> None:
+    """Root writes anywhere, so the run gives up root's right to ignore file modes
+    (CAP_DAC_OVERRIDE) with setpriv; the folder belongs to `nobody`, mode 755."""
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) runs the build without CAP_DAC_OVERRIDE"
+    folder = tmp_path / "theirs"
+    folder.mkdir(mode=0o755)
+    os.chown(folder, 65534, 65534)
+    target = folder / "pack.pdf"
+    command = [sys.executable, "-m", "brochure", "build", *SELECTION, "-o", str(target)]
+    done = subprocess.run(
+        [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == [f"error: {folder}: the output folder is not writable"], done.stderr
+    assert list(folder.iterdir()) == []

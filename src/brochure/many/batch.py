@@ -1,23 +1,23 @@
 """Many packs at once: worker processes or a Dask cluster, incremental, with a report.
 
-Workers are started with the `spawn` method (WeasyPrint is not fork-safe) and each
-renders many packs, so imports and font set-up are paid once per worker. The parent
-process writes every PDF atomically, so an interrupted batch keeps what it finished.
+Every brand kit and content folder is read once into memory (`snapshot.py`) and each pack
+is built from that copy, locally or on a Dask worker, so a kit edited mid-batch cannot mix
+two versions in one pack and a bundle is known by its bytes, not its file names. Local
+workers (`workers.py`) are `spawn`ed and render many packs each; one dying fails only its
+own pack. The parent process writes every PDF atomically and holds a lock on the output
+folder (`batchstate.py`), so an interrupted batch keeps what it finished and two batches
+never write one folder at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import signal
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,18 +25,37 @@ from typing import Any
 
 from .._version import __version__
 from ..content.models import PackRequest
-from ..errors import BrochureError
+from ..errors import BrochureError, OutputError
 from ..look.brand import find_brand_file
 from ..pack import prepare, render_pack
 from ..render.limits import peak_memory_mb
-from ..render.output import write_atomic
+from ..render.output import remove_stale_temps, write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
+from .batchstate import (
+    REPORT_FILE,
+    STATE_FILE,
+    Built,
+    batch_lock,
+    is_current,
+    load_state,
+    report_warning,
+    save_state,
+)
 from .manifest import Job, plan
+from .snapshot import Folder, read_folder, unpacked
+from .workers import run_pool
 
-STATE_FILE = ".brochure-batch.json"
-REPORT_FILE = "batch-report.json"
+__all__ = [
+    "REPORT_FILE",
+    "STATE_FILE",
+    "BatchReport",
+    "Outcome",
+    "build_batch",
+    "iter_outcomes",
+    "run_batch",
+]
 
-Bundle = dict[str, dict[str, bytes]]
+Bundle = dict[str, Mapping[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -56,9 +75,11 @@ class Outcome:
 
 @dataclass
 class BatchReport:
-    """Every pack's outcome, in manifest order."""
+    """Every pack's outcome, in manifest order, and warnings about the batch as a whole."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    report_written: bool = False
 
     def count(self, status: str) -> int:
         """How many packs ended with `status`."""
@@ -68,10 +89,23 @@ class BatchReport:
         """The report as JSON, for scripts and CI."""
         packs = sorted((asdict(o) for o in self.outcomes), key=lambda o: o["row"])
         summary = {s: self.count(s) for s in ("built", "skipped", "failed")}
-        return json.dumps({**summary, "packs": packs}, indent=2, ensure_ascii=False)
+        body = {**summary, "warnings": self.warnings, "packs": packs}
+        return json.dumps(body, indent=2, ensure_ascii=False)
 
 
 Listener = Callable[[Outcome, int, int], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One pack to build: its job, its place in the record, and the bytes it is made from."""
+
+    job: Job
+    key: str  # the pack's path inside the output folder
+    mark: str  # the fingerprint of its inputs
+    request: dict[str, Any]
+    bundle: Bundle
+    bundle_key: str  # a digest of the bundle's bytes: equal keys, equal files
 
 
 # -- what a pack depends on ------------------------------------------------------------
@@ -97,60 +131,79 @@ def folder_digest(root: Path, memo: dict[Path, str] | None = None) -> str:
     return digest.hexdigest()
 
 
-def kit_root(request: PackRequest) -> Path | None:
-    """The folder of the request's brand kit, if it has one."""
-    if request.brand is None:
-        return None
-    return find_brand_file(request.brand).parent
+def installed_digest() -> str:
+    """A hash of the installed theme and content (the same for every pack of a run)."""
+    roots = [builtin_templates(), builtin_styles(), builtin_fonts(), builtin_data()]
+    return hashlib.sha256("".join(folder_digest(p.resolve()) for p in roots).encode()).hexdigest()
 
 
-def fingerprint(request: PackRequest, memo: dict[Path, str] | None = None) -> str:
+def fingerprint(request: PackRequest, folders: Mapping[str, Folder], installed: str) -> str:
     """A hash of everything a pack is made from: options, content, theme, brand, version."""
     options = request.model_dump(mode="json", exclude={"output", "data_dir", "brand"})
     parts = {
         "brochure": __version__,
         "options": options,
-        "data": folder_digest((request.data_dir or builtin_data()).resolve(), memo),
-        "theme": [folder_digest(p.resolve(), memo) for p in _theme()],
-        "brand": folder_digest(root, memo) if (root := kit_root(request)) else None,
+        "installed": installed,
+        "folders": {name: folder.digest for name, folder in sorted(folders.items())},
+        "brand_file": request.brand.name if request.brand else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _theme() -> list[Path]:
-    return [builtin_templates(), builtin_styles(), builtin_fonts()]
+def _snap(root: Path, memo: dict[Path, Folder | BrochureError]) -> Folder:
+    """The snapshot of `root`, read once per batch."""
+    root = root.resolve()
+    if root not in memo:
+        try:
+            memo[root] = read_folder(root)
+        except BrochureError as exc:
+            memo[root] = exc
+    found = memo[root]
+    if isinstance(found, BrochureError):
+        raise found
+    return found
 
 
-def _load_state(out_dir: Path) -> dict[str, str]:
-    try:
-        data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
-        return dict(data.get("packs", {}))
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
-def _save_state(out_dir: Path, state: dict[str, str]) -> None:
-    body = json.dumps({"version": 1, "packs": state}, indent=1, sort_keys=True)
-    write_atomic(out_dir / STATE_FILE, body.encode("utf-8"))
+def make_task(job: Job, key: str, memo: dict[Path, Folder | BrochureError], installed: str) -> Task:
+    """Read (once per batch) the folders a job is made from; fingerprint the result."""
+    request = job.request
+    folders: dict[str, Folder] = {}
+    if request.data_dir is not None:
+        folders["data"] = _snap(request.data_dir, memo)
+    if request.brand is not None:
+        brand_file = find_brand_file(request.brand).resolve()
+        folders["brand"] = _snap(brand_file.parent, memo)
+        request = request.model_copy(update={"brand": brand_file})
+    mark = fingerprint(request, folders, installed)
+    bundle_key = hashlib.sha256(
+        json.dumps({name: folder.digest for name, folder in sorted(folders.items())}).encode()
+    ).hexdigest()
+    bundle: Bundle = {name: folder.files for name, folder in folders.items()}
+    return Task(job, key, mark, request.model_dump(mode="json"), bundle, bundle_key)
 
 
 # -- the work itself -------------------------------------------------------------------
 
 
 def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> dict[str, Any]:
-    """Render one pack in a worker; return its bytes or the error, never raise for user errors.
+    """Render one pack in a worker; return its bytes or the reason it failed, never raise.
 
-    With a `bundle`, the content folder and brand kit travel with the task (for workers
-    that do not share the manifest's file system) and are unpacked into a temporary folder.
+    With a `bundle`, the content folder and brand kit come with the task as bytes and are
+    unpacked into a private temporary folder, so the pack sees one consistent copy.
     """
     start = time.perf_counter()
     try:
         request = PackRequest.model_validate(request_data)
-        with _unpacked(bundle) as places:
-            request = request.model_copy(update=places)
-            done = render_pack(prepare(request))
+        with unpacked(bundle or {}) as places:
+            try:
+                done = render_pack(prepare(request.model_copy(update=_moved(request, places))))
+            except BrochureError as exc:
+                raise BrochureError(_relocated(str(exc), request, places)) from exc
     except BrochureError as exc:
         return {"error": str(exc), "seconds": time.perf_counter() - start}
+    except Exception as exc:  # noqa: BLE001 - any failure fails this pack alone, with its reason
+        reason = f"unexpected error: {type(exc).__name__}: {exc}"
+        return {"error": reason, "seconds": time.perf_counter() - start}
     return {
         "body": done.body,
         "pages": done.pages,
@@ -161,35 +214,23 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
     }
 
 
-@contextmanager
-def _unpacked(bundle: Bundle | None) -> Iterator[dict[str, Path]]:
-    """Write a bundle's folders to a temporary place; yield request fields that point there."""
-    if not bundle:
-        yield {}
-        return
-    with tempfile.TemporaryDirectory(prefix="brochure-task-") as tmp:
-        places = {}
-        for name, files in bundle.items():
-            root = Path(tmp) / name
-            for relative, body in files.items():
-                target = (root / relative).resolve()
-                if not target.is_relative_to(root.resolve()):
-                    raise BrochureError(f"bundle path {relative!r} leaves its folder")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(body)
-            places["data_dir" if name == "data" else "brand"] = root
-        yield places
+def _moved(request: PackRequest, places: dict[str, Path]) -> dict[str, Path]:
+    """Request fields that point at the unpacked copies."""
+    update = {}
+    if "data" in places:
+        update["data_dir"] = places["data"]
+    if "brand" in places and request.brand is not None:
+        update["brand"] = places["brand"] / request.brand.name
+    return update
 
 
-def make_bundle(request: PackRequest) -> Bundle:
-    """The files a remote worker needs that its installed brochure does not have."""
-    bundle: Bundle = {}
-    if request.data_dir is not None:
-        root = request.data_dir.resolve()
-        bundle["data"] = {str(p.relative_to(root)): p.read_bytes() for p in _files(root)}
-    if (kit := kit_root(request)) is not None:
-        bundle["brand"] = {str(p.relative_to(kit)): p.read_bytes() for p in _files(kit)}
-    return bundle
+def _relocated(message: str, request: PackRequest, places: dict[str, Path]) -> str:
+    """`message` naming the user's folders rather than the unpacked copies."""
+    originals = {"data": request.data_dir, "brand": request.brand and request.brand.parent}
+    for name, place in places.items():
+        if (original := originals.get(name)) is not None:
+            message = message.replace(str(place), str(original))
+    return message
 
 
 def _warm_worker() -> None:
@@ -232,60 +273,120 @@ def run_batch(
     scheduler: str | None = None,
     listener: Listener | None = None,
 ) -> BatchReport:
-    """Build every job, skipping packs whose inputs are unchanged; write a JSON report."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = _load_state(out_dir)
-    report = BatchReport()
-    total = len(jobs)
+    """Build every job, skipping packs whose inputs are unchanged; write a JSON report.
+
+    Holds the output folder's lock for the whole run; raises BrochureError at once if
+    another batch holds it.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: is not a folder")
+    with batch_lock(out_dir):
+        return _run_locked(jobs, out_dir, workers, force, scheduler, listener)
+
+
+def _run_locked(
+    jobs: list[Job],
+    out_dir: Path,
+    workers: int | None,
+    force: bool,
+    scheduler: str | None,
+    listener: Listener | None,
+) -> BatchReport:
+    for folder in {out_dir, *(job.output.parent for job in jobs)}:
+        remove_stale_temps(folder)  # left by a batch that was killed mid-write
+    state, warnings = load_state(out_dir)
+    if (earlier := report_warning(out_dir)) is not None:
+        warnings.append(earlier)
+    report = BatchReport(warnings=warnings)
     notify = listener or (lambda outcome, done, count: None)
-    todo: list[tuple[Job, str]] = []
-    memo: dict[Path, str] = {}
-    for job in jobs:
-        mark = fingerprint(job.request, memo)
-        if not force and job.output.is_file() and state.get(job.output.name) == mark:
-            outcome = Outcome(job.row, job.output.name, "skipped", reason="unchanged")
-            report.outcomes.append(outcome)
-            notify(outcome, len(report.outcomes), total)
-        else:
-            todo.append((job, mark))
 
-    def finish(job: Job, mark: str, result: dict[str, Any]) -> None:
-        with _no_interrupt():  # a pack written is a pack in the report, even on Ctrl-C
-            record(job, mark, result)
-
-    def record(job: Job, mark: str, result: dict[str, Any]) -> None:
-        if "error" in result:
-            outcome = Outcome(
-                job.row, job.output.name, "failed", result["seconds"], None, result["error"]
-            )
-        else:
-            write_atomic(job.output, result["body"])
-            state[job.output.name] = mark
-            _save_state(out_dir, state)
-            outcome = Outcome(
-                job.row,
-                job.output.name,
-                "built",
-                round(result["seconds"], 3),
-                result["pages"],
-                warnings=tuple(result["warnings"]),
-                parts=result.get("parts"),
-                worker_peak_mb=result.get("peak_mb"),
-            )
+    def add(outcome: Outcome) -> None:
         report.outcomes.append(outcome)
-        notify(outcome, len(report.outcomes), total)
+        notify(outcome, len(report.outcomes), len(jobs))
+
+    todo = _plan_tasks(jobs, out_dir, state, force, add)
+
+    def finish(task: Task, result: dict[str, Any]) -> None:
+        with _no_interrupt():  # a pack written is a pack in the report, even on Ctrl-C
+            add(_record(task, result, out_dir, state))
 
     try:
         if scheduler:
             _run_on_dask(todo, scheduler, finish)
-        else:
-            _run_locally(todo, workers or os.cpu_count() or 1, finish)
+        elif todo:
+            count = min(workers or os.cpu_count() or 1, len(todo))
+            run_pool(todo, count, _task_args, render_job, finish, initializer=_warm_worker)
     finally:
-        write_atomic(out_dir / REPORT_FILE, report.to_json().encode("utf-8"))
+        try:
+            write_atomic(out_dir / REPORT_FILE, report.to_json().encode("utf-8"))
+            report.report_written = True
+        except OutputError as exc:
+            report.warnings.append(f"the report was not written: {exc}")
     return report
 
 
-Finisher = Callable[[Job, str, dict[str, Any]], None]
+def _task_args(task: Task) -> tuple[Any, ...]:
+    return (task.request, task.bundle)
+
+
+def _plan_tasks(
+    jobs: list[Job],
+    out_dir: Path,
+    state: dict[str, Built],
+    force: bool,
+    add: Callable[[Outcome], None],
+) -> list[Task]:
+    """The tasks to run; skipped packs and packs whose folders cannot be read go to `add`."""
+    base = out_dir.resolve()
+    memo: dict[Path, Folder | BrochureError] = {}
+    installed = installed_digest()
+    todo = []
+    for job in jobs:
+        key = job.output.relative_to(base).as_posix()
+        try:
+            task = make_task(job, key, memo, installed)
+        except BrochureError as exc:
+            add(Outcome(job.row, key, "failed", reason=str(exc)))
+            continue
+        if not force and is_current(state, key, job.output, task.mark):
+            add(Outcome(job.row, key, "skipped", reason="unchanged"))
+        else:
+            todo.append(task)
+    return todo
+
+
+def _record(task: Task, result: dict[str, Any], out_dir: Path, state: dict[str, Built]) -> Outcome:
+    """Write a finished pack and note it in the record; the pack's outcome."""
+    job = task.job
+    if "error" in result:
+        return Outcome(job.row, task.key, "failed", result["seconds"], None, result["error"])
+    try:
+        write_atomic(job.output, result["body"])
+    except OutputError as exc:  # a full disk, say: this pack fails, the earlier file stays
+        return Outcome(job.row, task.key, "failed", result["seconds"], None, str(exc))
+    warnings = list(result["warnings"])
+    state[task.key] = Built(task.mark, len(result["body"]))
+    try:
+        save_state(out_dir, state)
+    except OutputError as exc:
+        warnings.append(f"the record of builds was not saved ({exc}); rebuilt next time")
+    return Outcome(
+        job.row,
+        task.key,
+        "built",
+        round(result["seconds"], 3),
+        result["pages"],
+        warnings=tuple(warnings),
+        parts=result.get("parts"),
+        worker_peak_mb=result.get("peak_mb"),
+    )
+
+
+Finisher = Callable[[Task, dict[str, Any]], None]
 
 
 @contextmanager
@@ -309,40 +410,13 @@ def _no_interrupt() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def _run_locally(todo: list[tuple[Job, str]], workers: int, finish: Finisher) -> None:
-    if not todo:
-        return
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), mp_context=context, initializer=_warm_worker
-    )
-    pending: dict[Future[dict[str, Any]], tuple[Job, str]] = {
-        pool.submit(render_job, job.request.model_dump(mode="json")): (job, mark)
-        for job, mark in todo
-    }
-    try:
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job, mark = pending.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    result = {"error": "the worker process died (out of memory?)", "seconds": 0.0}
-                finish(job, mark, result)
-    except BaseException:
-        # Ctrl-C or a failed write: stop the workers now and keep what is finished.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
-            process.terminate()
-        # Wait for the pool's manager thread, or it races the interpreter's exit and
-        # prints a traceback about a closed pipe.
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+def _bundle_of(bundle: Bundle) -> Bundle:
+    """A Dask task that holds a bundle: unlike scattered data, the scheduler can recompute
+    it if the worker holding it dies."""
+    return bundle
 
 
-def _run_on_dask(todo: list[tuple[Job, str]], address: str, finish: Finisher) -> None:
+def _run_on_dask(todo: list[Task], address: str, finish: Finisher) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
@@ -355,27 +429,28 @@ def _run_on_dask(todo: list[tuple[Job, str]], address: str, finish: Finisher) ->
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise BrochureError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    futures: dict[Any, Task] = {}
     try:
         bundles: dict[str, Any] = {}
-        futures = {}
-        for job, mark in todo:
-            bundle = make_bundle(job.request)
-            key = hashlib.sha256(
-                json.dumps(sorted((k, sorted(v)) for k, v in bundle.items())).encode()
-            ).hexdigest()
-            if bundle and key not in bundles:
-                bundles[key] = client.scatter([bundle], broadcast=False)[0]
-            request = job.request.model_dump(mode="json")
-            future = client.submit(render_job, request, bundles.get(key), pure=False)
-            futures[future] = (job, mark)
+        for task in todo:
+            remote = None
+            if task.bundle:
+                if task.bundle_key not in bundles:  # one per distinct set of bytes
+                    bundles[task.bundle_key] = client.submit(
+                        _bundle_of, task.bundle, key=f"brochure-bundle-{task.bundle_key}"
+                    )
+                remote = bundles[task.bundle_key]
+            futures[client.submit(render_job, task.request, remote, pure=False)] = task
         for future in as_completed(list(futures)):
-            job, mark = futures[future]
+            task = futures.pop(future)
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a remote failure of any kind fails one pack
-                result = {"error": f"the Dask task failed: {exc}", "seconds": 0.0}
-            finish(job, mark, result)
+                result = {"error": f"the Dask task failed: {exc!r}", "seconds": 0.0}
+            finish(task, result)
     finally:
+        if futures:  # interrupted: the cluster need not finish packs nobody will write
+            client.cancel(list(futures))
         client.close()
 
 

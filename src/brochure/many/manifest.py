@@ -15,7 +15,7 @@ from ..content.yamlfile import MAX_YAML_BYTES, read_yaml
 from ..errors import BrochureError, DataError
 from ..look.brand import BrandKit, load_brand
 from ..pack import make_request
-from ..render.output import default_name
+from ..render.output import default_name, not_a_file
 from ..resources import builtin_data
 from ..wording import plural
 
@@ -46,7 +46,7 @@ class Job:
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The manifest's rows with their numbers (CSV: line numbers; YAML: 1-based items)."""
     path = Path(path)
-    if path.suffix.lower() in (".yml", ".yaml"):
+    if _is_yaml(path):
         doc = read_yaml(path)
         rows = doc.data.get("packs") if isinstance(doc.data, dict) else doc.data
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -80,6 +80,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
+def _is_yaml(path: Path) -> bool:
+    """YAML by its suffix, in any case (`.yml`, `.YAML`); anything else is read as CSV."""
+    return path.suffix.lower() in (".yml", ".yaml")
+
+
 def plan(
     manifest: Path,
     out_dir: Path,
@@ -97,26 +102,27 @@ def plan(
     problems: list[str] = []
     jobs: list[Job] = []
     claimed: dict[Path, int] = {}
+    bad_rows: set[int] = set()
+    is_yaml = _is_yaml(manifest)
     for number, raw in rows:
-        where = (
-            f"{manifest}:{number}" if manifest.suffix == ".csv" else f"{manifest}: pack {number}"
-        )
+        where = f"{manifest}: pack {number}" if is_yaml else f"{manifest}:{number}"
         try:
             job = _job(number, raw, base, out_dir, catalog, kits, data_dir, timeout, strict)
         except BrochureError as exc:
             problems.extend(f"{where}: {line}" for line in _lines(exc))
+            bad_rows.add(number)
             continue
         if job.output in claimed:
-            problems.append(
-                f"{where}: output {job.output.name} is also written by row {claimed[job.output]}"
-            )
+            name = job.output.relative_to(out_dir.resolve()).as_posix()
+            problems.append(f"{where}: output {name} is also written by row {claimed[job.output]}")
+            bad_rows.add(number)
             continue
         claimed[job.output] = number
         jobs.append(job)
     if not rows:
         problems.append(f"{manifest}: no packs in the manifest")
     if problems:
-        bad = len({p.split(": ")[0] for p in problems})
+        bad = len(bad_rows) or 1
         raise BrochureError(f"{plural(bad, 'bad row')}; nothing was built", problems)
     return jobs
 
@@ -141,7 +147,9 @@ def _job(
     output = fields.pop("output", None)
     brand = fields.pop("brand", None)
     if brand is not None:
-        brand_path = (base / str(brand)).resolve()
+        brand_path = (base / _plain(str(brand), "brand")).resolve()
+        if kind := not_a_file(brand_path):
+            raise BrochureError(f"brand: {brand_path} is {kind}, not a kit folder or brand file")
         if brand_path not in kits:
             try:
                 kits[brand_path] = load_brand(brand_path, strict=strict)
@@ -162,10 +170,25 @@ def _job(
             ids, request.all_cities, str(request.paper or "a4"), "pdf"
         )
         output = output.replace("briefing-", "", 1)
-    target = (out_dir / str(output)).resolve()
+    target = (out_dir / _plain(str(output), "output")).resolve()
     if not target.is_relative_to(out_dir.resolve()) or target.suffix.lower() != ".pdf":
         raise BrochureError(f"output: {output!r} must be a .pdf file name inside {out_dir}")
+    if kind := not_a_file(target):
+        raise BrochureError(f"output: {target} is {kind}, not a file")
     return Job(number, request.model_copy(update={"output": target}), target)
+
+
+def _plain(text: str, column: str) -> str:
+    """`text` if it holds no control character (NUL, newline...) that no file name should."""
+    if _CONTROL.search(text):
+        raise BrochureError(
+            f"{column}: {text!r} holds a control character (NUL, newline, tab...); "
+            "give a plain file name"
+        )
+    return text
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _slug(text: str) -> str:

@@ -1,0 +1,146 @@
+"""Local worker processes for a batch, where one worker's death costs only its own pack.
+
+Each worker is a `spawn`ed process (WeasyPrint is not fork-safe) with its own pipe, and is
+given one task at a time, so the parent always knows which pack a worker holds. A worker
+that dies (SIGKILL, the kernel's out-of-memory killer, a crash in a C library) fails that
+pack alone, with the reason; a new worker takes over the packs still waiting.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+Result = dict[str, Any]
+Work = Callable[..., Result]
+#: How many times in a row workers may die before taking work until the batch gives up.
+_STARTS = 3
+
+
+def _serve(conn: Connection, work: Work, initializer: Callable[[], None] | None) -> None:
+    """A worker's life: run tasks from the pipe until told to stop or the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    if initializer is not None:
+        initializer()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(work(*task))
+
+
+@dataclass
+class _Worker(Generic[T]):
+    process: BaseProcess
+    conn: Connection
+    item: T | None = None
+    holds: bool = False
+
+
+def death_reason(exitcode: int | None) -> str:
+    """Why a worker process ended, in words."""
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        why = " (out of memory, or killed by someone)" if exitcode == -signal.SIGKILL else ""
+        return f"the worker process building this pack was killed by {name}{why}"
+    return f"the worker process building this pack died (exit status {exitcode})"
+
+
+def run_pool(
+    items: Iterable[T],
+    workers: int,
+    args_of: Callable[[T], tuple[Any, ...]],
+    work: Work,
+    done: Callable[[T, Result], None],
+    *,
+    initializer: Callable[[], None] | None = None,
+) -> None:
+    """Run `work(*args_of(item))` for every item in up to `workers` processes; call `done`."""
+    queue = deque(items)
+    context = multiprocessing.get_context("spawn")
+    pool: list[_Worker[T]] = []
+
+    def start() -> _Worker[T]:
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, work, initializer), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    stillborn = 0  # workers in a row that died before they could be given work
+    try:
+        while queue or any(w.holds for w in pool):
+            pool = [w for w in pool if w.process.is_alive() or w.holds]
+            while queue and len(pool) < workers:
+                pool.append(start())
+            for worker in pool:
+                if queue and not worker.holds:
+                    item = queue.popleft()
+                    try:
+                        worker.conn.send(args_of(item))
+                    except (OSError, ValueError):  # died before it was given work
+                        queue.appendleft(item)
+                        continue
+                    worker.item, worker.holds = item, True
+            busy = [w for w in pool if w.holds]
+            if not busy:  # every worker died before taking work: start others, a few times
+                stillborn += 1
+                if stillborn > _STARTS:
+                    for item in queue:
+                        done(item, {"error": "worker processes die as they start", "seconds": 0.0})
+                    return
+                continue
+            stillborn = 0
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                result = _collect(worker)
+                held, worker.item, worker.holds = worker.item, None, False
+                if result is None:  # the worker is dead: replace it
+                    result = {"error": death_reason(worker.process.exitcode), "seconds": 0.0}
+                    pool.remove(worker)
+                    worker.conn.close()
+                done(held, result)  # type: ignore[arg-type]
+    finally:
+        _stop(pool)
+
+
+def _collect(worker: _Worker[T]) -> Result | None:
+    """The worker's answer, or None if it died instead of answering."""
+    try:
+        if worker.conn.poll():
+            answer: Result = worker.conn.recv()
+            return answer
+    except (EOFError, OSError):
+        pass
+    worker.process.join(timeout=5)
+    return None
+
+
+def _stop(pool: list[_Worker[T]]) -> None:
+    """Ask idle workers to stop and end busy ones now; wait for them all."""
+    for worker in pool:
+        if worker.holds:
+            worker.process.terminate()
+        else:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                worker.process.terminate()
+    for worker in pool:
+        worker.process.join(timeout=10)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        worker.conn.close()

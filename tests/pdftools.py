@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 MM = 72 / 25.4
@@ -222,3 +224,31 @@ def page_pictures(path: Path, scale: float = 0.5) -> list[Image.Image]:
         return [pdf[i].render(scale=scale).to_pil().convert("L") for i in range(len(pdf))]
     finally:
         pdf.close()
+
+
+def drawn_chars(path: Path) -> list[list[tuple[str, float, float]]]:
+    """Every character drawn on each page, in content order, with the x and the distance
+    from the top of the page of its origin, in points (pypdfium2).
+
+    Characters pdfium makes up for its text (spaces and line breaks between words) are
+    left out: they are not drawn.
+    """
+    pdf = pdfium.PdfDocument(path)
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pages = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            height = page.get_height()
+            text = page.get_textpage()
+            chars = []
+            for n in range(text.count_chars()):
+                if pdfium_c.FPDFText_IsGenerated(text, n) == 1:
+                    continue
+                code = pdfium_c.FPDFText_GetUnicode(text, n)
+                assert pdfium_c.FPDFText_GetCharOrigin(text, n, x, y)
+                chars.append((chr(code), x.value, height - y.value))
+            pages.append(chars)
+    finally:
+        pdf.close()
+    return pages

@@ -83,14 +83,26 @@ def region_text(path: Path, page: int, top_mm: float, bottom_mm: float) -> str:
 
 
 def fonts_of(path: Path, text: str) -> set[str]:
-    """The font names used to draw any character of `text`, anywhere in the document."""
-    wanted = set(text)
+    """The font names used to draw any character of `text`, anywhere in the document
+    (pypdfium2, which reads a ligature as the letters it joins)."""
+    wanted = {ord(ch) for ch in text}
     found: set[str] = set()
-    with pdfplumber.open(path) as pdf:
-        for p in pdf.pages:
-            for ch in p.chars:
-                if ch["text"] in wanted:
-                    found.add(ch["fontname"].split("+")[-1])
+    name = ctypes.create_string_buffer(256)
+    flags = ctypes.c_int()
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i].get_textpage()
+            for n in range(page.count_chars()):
+                if pdfium_c.FPDFText_GetUnicode(page, n) not in wanted:
+                    continue
+                if pdfium_c.FPDFText_IsGenerated(page, n) == 1:
+                    continue  # a space pdfium made up between words: no font drew it
+                size = pdfium_c.FPDFText_GetFontInfo(page, n, name, len(name), flags)
+                assert 0 < size <= len(name), size
+                found.add(name.raw[: size - 1].decode().split("+")[-1])
+    finally:
+        pdf.close()
     return found
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import brochure
+from brochure.pack import BuildResult
 from brochure.resources import builtin_data
 
 
@@ -30,6 +32,24 @@ def edit(content: Path) -> Callable[[str, Callable[[str], str]], Path]:
         return path
 
     return apply
+
+
+@pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """Every city and every topic of the bundled content, built once per worker.
+
+    Only for tests that read the pack: it is shared by several modules.
+    """
+    out = tmp_path_factory.mktemp("full") / "full.pdf"
+    return brochure.build_pack(
+        all_cities=True, all_topics=True, build_date="2026-12-02", output=out
+    )
+
+
+@pytest.fixture(scope="session")
+def full_pack(full_build: BuildResult) -> Path:
+    """The path of the pack of every city and topic (see full_build)."""
+    return full_build.path
 
 
 def _qpdf_problems(pdf: Path) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,9 +70,10 @@ def every_pdf_passes_qpdf_check(tmp_path_factory: pytest.TempPathFactory) -> Ite
     """After the session, run qpdf --check on every PDF any test wrote."""
     yield
     base = tmp_path_factory.getbasetemp()
-    failures = {
-        str(pdf): problems
-        for pdf in sorted(base.rglob("*.pdf"))
-        if pdf.stat().st_size > 1000 and (problems := _qpdf_problems(pdf))
-    }
+    pdfs = [pdf for pdf in sorted(base.rglob("*.pdf")) if pdf.stat().st_size > 1000]
+    # qpdf runs in its own process: check several PDFs at once, on the cores other
+    # workers that have finished leave free.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = list(pool.map(_qpdf_problems, pdfs))
+    failures = {str(pdf): problems for pdf, problems in zip(pdfs, found, strict=True) if problems}
     assert failures == {}, failures

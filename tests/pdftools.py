@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,13 +119,20 @@ def toc_entries(contents_text: str) -> dict[str, int]:
 
 def fonts_of_word(path: Path, word: str) -> set[str]:
     """The fonts of every occurrence of a whole word, anywhere in the document."""
-    found: set[str] = set()
+    stat = path.stat()
+    return set(_fonts_of_words(path, stat.st_size, stat.st_mtime_ns).get(word, ()))
+
+
+@functools.cache
+def _fonts_of_words(path: Path, size: int, mtime_ns: int) -> dict[str, frozenset[str]]:
+    """The fonts of every word of a PDF (pdfplumber), read once for each version of a file:
+    size and mtime are part of the key."""
+    found: dict[str, set[str]] = {}
     with pdfplumber.open(path) as pdf:
         for p in pdf.pages:
             for w in p.extract_words(extra_attrs=["fontname"]):
-                if w["text"] == word:
-                    found.add(w["fontname"].split("+")[-1])
-    return found
+                found.setdefault(w["text"], set()).add(w["fontname"].split("+")[-1])
+    return {text: frozenset(fonts) for text, fonts in found.items()}
 
 
 @dataclass(frozen=True)

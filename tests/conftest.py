@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import brochure
+from brochure.pack import BuildResult
 from brochure.resources import builtin_data
 
 
@@ -32,6 +36,24 @@ def edit(content: Path) -> Callable[[str, Callable[[str], str]], Path]:
     return apply
 
 
+@pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """Every city and every topic of the bundled content, built once per worker.
+
+    Only for tests that read the pack: it is shared by several modules.
+    """
+    out = tmp_path_factory.mktemp("full") / "full.pdf"
+    return brochure.build_pack(
+        all_cities=True, all_topics=True, build_date="2026-12-02", output=out
+    )
+
+
+@pytest.fixture(scope="session")
+def full_pack(full_build: BuildResult) -> Path:
+    """The path of the pack of every city and topic (see full_build)."""
+    return full_build.path
+
+
 def _qpdf_problems(pdf: Path) -> list[str]:
     """What `qpdf --check` says is wrong with a PDF (pikepdf's copy of qpdf if no CLI)."""
     if shutil.which("qpdf"):
@@ -48,9 +70,10 @@ def every_pdf_passes_qpdf_check(tmp_path_factory: pytest.TempPathFactory) -> Ite
     """After the session, run qpdf --check on every PDF any test wrote."""
     yield
     base = tmp_path_factory.getbasetemp()
-    failures = {
-        str(pdf): problems
-        for pdf in sorted(base.rglob("*.pdf"))
-        if pdf.stat().st_size > 1000 and (problems := _qpdf_problems(pdf))
-    }
+    pdfs = [pdf for pdf in sorted(base.rglob("*.pdf")) if pdf.stat().st_size > 1000]
+    # qpdf runs in its own process: check several PDFs at once, on the cores other
+    # workers that have finished leave free.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = list(pool.map(_qpdf_problems, pdfs))
+    failures = {str(pdf): problems for pdf, problems in zip(pdfs, found, strict=True) if problems}
     assert failures == {}, failures

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 MM = 72 / 25.4
@@ -81,14 +84,26 @@ def region_text(path: Path, page: int, top_mm: float, bottom_mm: float) -> str:
 
 
 def fonts_of(path: Path, text: str) -> set[str]:
-    """The font names used to draw any character of `text`, anywhere in the document."""
-    wanted = set(text)
+    """The font names used to draw any character of `text`, anywhere in the document
+    (pypdfium2, which reads a ligature as the letters it joins)."""
+    wanted = {ord(ch) for ch in text}
     found: set[str] = set()
-    with pdfplumber.open(path) as pdf:
-        for p in pdf.pages:
-            for ch in p.chars:
-                if ch["text"] in wanted:
-                    found.add(ch["fontname"].split("+")[-1])
+    name = ctypes.create_string_buffer(256)
+    flags = ctypes.c_int()
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i].get_textpage()
+            for n in range(page.count_chars()):
+                if pdfium_c.FPDFText_GetUnicode(page, n) not in wanted:
+                    continue
+                if pdfium_c.FPDFText_IsGenerated(page, n) == 1:
+                    continue  # a space pdfium made up between words: no font drew it
+                size = pdfium_c.FPDFText_GetFontInfo(page, n, name, len(name), flags)
+                assert 0 < size <= len(name), size
+                found.add(name.raw[: size - 1].decode().split("+")[-1])
+    finally:
+        pdf.close()
     return found
 
 
@@ -104,13 +119,20 @@ def toc_entries(contents_text: str) -> dict[str, int]:
 
 def fonts_of_word(path: Path, word: str) -> set[str]:
     """The fonts of every occurrence of a whole word, anywhere in the document."""
-    found: set[str] = set()
+    stat = path.stat()
+    return set(_fonts_of_words(path, stat.st_size, stat.st_mtime_ns).get(word, ()))
+
+
+@functools.cache
+def _fonts_of_words(path: Path, size: int, mtime_ns: int) -> dict[str, frozenset[str]]:
+    """The fonts of every word of a PDF (pdfplumber), read once for each version of a file:
+    size and mtime are part of the key."""
+    found: dict[str, set[str]] = {}
     with pdfplumber.open(path) as pdf:
         for p in pdf.pages:
             for w in p.extract_words(extra_attrs=["fontname"]):
-                if w["text"] == word:
-                    found.add(w["fontname"].split("+")[-1])
-    return found
+                found.setdefault(w["text"], set()).add(w["fontname"].split("+")[-1])
+    return {text: frozenset(fonts) for text, fonts in found.items()}
 
 
 @dataclass(frozen=True)
@@ -222,3 +244,31 @@ def page_pictures(path: Path, scale: float = 0.5) -> list[Image.Image]:
         return [pdf[i].render(scale=scale).to_pil().convert("L") for i in range(len(pdf))]
     finally:
         pdf.close()
+
+
+def drawn_chars(path: Path) -> list[list[tuple[str, float, float]]]:
+    """Every character drawn on each page, in content order, with the x and the distance
+    from the top of the page of its origin, in points (pypdfium2).
+
+    Characters pdfium makes up for its text (spaces and line breaks between words) are
+    left out: they are not drawn.
+    """
+    pdf = pdfium.PdfDocument(path)
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pages = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            height = page.get_height()
+            text = page.get_textpage()
+            chars = []
+            for n in range(text.count_chars()):
+                if pdfium_c.FPDFText_IsGenerated(text, n) == 1:
+                    continue
+                code = pdfium_c.FPDFText_GetUnicode(text, n)
+                assert pdfium_c.FPDFText_GetCharOrigin(text, n, x, y)
+                chars.append((chr(code), x.value, height - y.value))
+            pages.append(chars)
+    finally:
+        pdf.close()
+    return pages

@@ -23,7 +23,6 @@ from urllib.parse import urlparse
 import pytest
 from pydantic import BaseModel
 
-import brochure
 from brochure.content.catalog import Catalog, load_catalog, select
 from brochure.content.models import Population
 from brochure.content.yamlfile import read_yaml
@@ -169,14 +168,6 @@ def data() -> Path:
 @pytest.fixture(scope="module")
 def catalog(data: Path) -> Catalog:
     return load_catalog(data)
-
-
-@pytest.fixture(scope="session")
-def full_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every city and every topic of the bundled content, built once."""
-    out = tmp_path_factory.mktemp("content") / "all.pdf"
-    brochure.build_pack(all_cities=True, all_topics=True, build_date="2026-12-02", output=out)
-    return out
 
 
 # -- copy a client can read -----------------------------------------------------------

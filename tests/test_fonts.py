@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fontTools.ttLib import TTFont
 
-import brochure
 from brochure.content.catalog import load_catalog
+from brochure.pack import BuildResult
 from brochure.resources import builtin_data, builtin_fonts
 from pdftools import fonts_of, page_texts
 
@@ -33,8 +31,9 @@ def test_the_cjk_font_has_every_chinese_character_in_the_content() -> None:
     assert missing == []
 
 
-def test_every_city_name_is_drawn_with_a_font_that_has_it(tmp_path: Path) -> None:
-    result = brochure.build_pack(all_cities=True, topics=["regions"], output=tmp_path / "p.pdf")
+def test_every_city_name_is_drawn_with_a_font_that_has_it(full_build: BuildResult) -> None:
+    """On the pack of every city and topic (conftest), shared with other modules."""
+    result = full_build
     assert result.warnings == ()  # WeasyPrint warns for each .notdef glyph it draws
     cover = page_texts(result.path)[0]
     for ch in CITY_NAMES:

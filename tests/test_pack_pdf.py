@@ -234,15 +234,8 @@ def test_bad_options_raise_brochure_error() -> None:
         brochure.build_pack(cities=["ningbo"], paper="b4")
 
 
-@pytest.fixture(scope="module")
-def full_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every city and topic: long enough for tables to run over pages."""
-    out = tmp_path_factory.mktemp("full") / "full.pdf"
-    brochure.build_pack(all_cities=True, all_topics=True, build_date=BUILD_DATE, output=out)
-    return out
-
-
 def test_table_headers_repeat_on_every_page_of_the_sources_table(full_pack: Path) -> None:
+    """The pack of every city and topic (conftest): long enough for tables to run over pages."""
     texts = page_texts(full_pack)
     start = next(b.page for b in outline(full_pack) if b.title == "Sources")
     # an as-of cell, not a date inside a source's URL

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pikepdf
 import pytest
 from click.testing import CliRunner
@@ -31,6 +30,7 @@ from brochure.render.parts.plan import (
     weight,
 )
 from pdftools import (
+    drawn_chars,
     internal_links,
     outline,
     page_pictures,
@@ -87,16 +87,14 @@ def assert_same_pictures(a: Path, b: Path) -> None:
     as it first met it in a document, and each part is a document. At 36 dpi that moves
     no pixel by more than a quarter of its grey; a missing or extra mark moves it fully.
     """
-    with pdfplumber.open(a) as first, pdfplumber.open(b) as second:
-        for number, (one, two) in enumerate(zip(first.pages, second.pages, strict=True), 1):
-            chars = [(c["text"], c["x0"], c["top"]) for c in one.chars]
-            others = [(c["text"], c["x0"], c["top"]) for c in two.chars]
-            assert [c[0] for c in chars] == [c[0] for c in others], f"page {number}"
-            shift = max(
-                (abs(p[1] - q[1]) + abs(p[2] - q[2]) for p, q in zip(chars, others, strict=True)),
-                default=0,
-            )
-            assert shift < 0.25, f"page {number}: a character moved {shift:.2f} pt"
+    pages = zip(drawn_chars(a), drawn_chars(b), strict=True)
+    for number, (chars, others) in enumerate(pages, 1):
+        assert [c[0] for c in chars] == [c[0] for c in others], f"page {number}"
+        shift = max(
+            (abs(p[1] - q[1]) + abs(p[2] - q[2]) for p, q in zip(chars, others, strict=True)),
+            default=0,
+        )
+        assert shift < 0.25, f"page {number}: a character moved {shift:.2f} pt"
     pictures = zip(page_pictures(a), page_pictures(b), strict=True)
     for number, (x, y) in enumerate(pictures, 1):
         _, high = ImageChops.difference(x, y).getextrema()

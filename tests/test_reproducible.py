@@ -44,13 +44,15 @@ def twice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[
     cold, warm = tmp_path_factory.mktemp("cold"), tmp_path_factory.mktemp("warm")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        subprocess.run(
+        child = subprocess.Popen(  # builds while this process builds the same packs
             [sys.executable, "-c", _CHILD, str(cold), json.dumps(BUILDS)],
             env=dict(os.environ),
-            check=True,
         )
-        for name, options in BUILDS.items():
-            brochure.build_pack(**options, output=warm / f"{name}.pdf")
+        try:
+            for name, options in BUILDS.items():
+                brochure.build_pack(**options, output=warm / f"{name}.pdf")
+        finally:
+            assert child.wait(timeout=600) == 0
     yield {name: (cold / f"{name}.pdf", warm / f"{name}.pdf") for name in BUILDS}
 
 

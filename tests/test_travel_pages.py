@@ -63,15 +63,25 @@ def pair(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+#: pdfplumber's text of the pages read so far, by pack, size and mtime: the packs are read
+#: many times and never change, and a rewritten file would have another key.
+_PAGE_TEXTS: dict[tuple[Path, int, int], dict[int, str]] = {}
+
+
 def chapter(pack: Path, title: str) -> str:
     """The text of a chapter, from its first page to the page before the next chapter."""
     marks = [b for b in outline(pack) if b.level == 1]
+    stat = pack.stat()
+    known = _PAGE_TEXTS.setdefault((pack, stat.st_size, stat.st_mtime_ns), {})
     with pdfplumber.open(pack) as pdf:
-        texts = [page.extract_text() or "" for page in pdf.pages]
-    for i, mark in enumerate(marks):
-        if mark.title.startswith(title):
-            end = marks[i + 1].page - 1 if i + 1 < len(marks) else len(texts)
-            return "\n".join(texts[mark.page - 1 : max(end, mark.page)])
+        for i, mark in enumerate(marks):
+            if mark.title.startswith(title):
+                end = marks[i + 1].page - 1 if i + 1 < len(marks) else len(pdf.pages)
+                wanted = range(mark.page - 1, max(end, mark.page))
+                for n in wanted:
+                    if n not in known:
+                        known[n] = pdf.pages[n].extract_text() or ""
+                return "\n".join(known[n] for n in wanted)
     raise AssertionError(f"no chapter {title!r} in {[m.title for m in marks]}")
 
 

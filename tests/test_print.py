@@ -165,3 +165,21 @@ def test_low_resolution_images_are_reported_in_the_print_profile_only(tmp_path: 
     )
     screen = brochure.build_pack(**SMALL, brand=kit, output=tmp_path / "s.pdf")
     assert not any("dpi" in w for w in screen.warnings)
+
+
+def test_empty_chapters_are_found_by_an_html_parser() -> None:
+    """Nested sections, attributes in any order and entities do not fool the check."""
+    from brochure.render.preflight import empty_chapters
+
+    html = (
+        '<section id="city-a" class="chapter city"><h1>A <em>b</em></h1>'
+        '<section class="part"><p>Enough words here.</p></section></section>'
+        '<section class="chapter" id="topic-x"><h1>X</h1><section class="x"></section>'
+        "<p> &nbsp; </p></section>"
+        '<section class="chapter" id="topic-y"><h1>Y</h1>&amp;&amp;&amp;</section>'
+        '<section class="not-a-chapter" id="z"></section>'
+        '<section id="city-b" class="chapter city"><h1>B</h1></section>'
+        '<section class="chapter" id="topic-w"><h1>W</h1><section class="box"></section>'
+        "<p>Text after the box.</p></section>"
+    )
+    assert empty_chapters(html) == ["chapter #topic-x is empty", "chapter #city-b is empty"]

@@ -6,6 +6,7 @@ import functools
 import html as html_mod
 import re
 from collections.abc import Iterable
+from html.parser import HTMLParser
 from pathlib import Path
 
 from ..content.models import Profile
@@ -14,19 +15,55 @@ from ..wording import CJK
 #: Raster images printed at less than this resolution are reported in the print profile.
 MIN_PRINT_DPI = 150
 
-_CHAPTER = re.compile(r'<section class="chapter[^"]*" id="([^"]+)">(.*?)</section>', re.S)
+
 _TAG = re.compile(r"<[^>]+>")
+
+
+class _Chapters(HTMLParser):
+    """The text of each chapter (`<section class="chapter ..." id=...>`) outside its h1."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[str | None] = []  # the chapter id each open section starts, or None
+        self._heading = 0  # depth inside an h1
+
+    def _chapter(self) -> str | None:
+        return next((c for c in reversed(self._open) if c is not None), None)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            found = dict(attrs)
+            classes = (found.get("class") or "").split()
+            ident = found.get("id") if "chapter" in classes else None
+            self._open.append(ident)
+            if ident is not None:
+                self.texts.setdefault(ident, [])
+        elif tag == "h1" and self._chapter() is not None:
+            self._heading += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self._open:
+            self._open.pop()
+        elif tag == "h1" and self._heading:
+            self._heading -= 1
+
+    def handle_data(self, data: str) -> None:
+        chapter = self._chapter()
+        if chapter is not None and not self._heading:
+            self.texts[chapter].append(data)
 
 
 def empty_chapters(html: str) -> list[str]:
     """Chapters whose only text is their heading."""
-    found = []
-    for anchor, body in _CHAPTER.findall(html):
-        heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
-        rest = body.replace(heading.group(0), "") if heading else body
-        if len(" ".join(_TAG.sub(" ", rest).split())) < 3:
-            found.append(f"chapter #{anchor} is empty")
-    return found
+    scan = _Chapters()
+    scan.feed(html)
+    scan.close()
+    return [
+        f"chapter #{anchor} is empty"
+        for anchor, parts in scan.texts.items()
+        if len(" ".join(" ".join(parts).split())) < 3
+    ]
 
 
 def broken_links(anchors: Iterable[str], targets: Iterable[str]) -> list[str]:

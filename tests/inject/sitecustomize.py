@@ -73,7 +73,7 @@ if os.environ.get("BROCHURE_TEST_HOLD"):
         _hold(re.sub(r"[^a-z0-9]+", "-", who.casefold()).strip("-"))
         return _held_render(prepared, part_policy)
 
-    _real_stitch = brochure.render.parts.layout.stitch
+    _real_stitch = getattr(brochure.render.parts.layout, "stitch")  # noqa: B009 - not exported
 
     def _holding_stitch(*args: Any, **kwargs: Any) -> Any:
         _hold("stitch")

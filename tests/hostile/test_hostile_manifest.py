@@ -46,8 +46,8 @@ def test_a_manifest_of_10000_rows_is_checked_quickly_in_flat_memory(tmp_path: Pa
     assert len(jobs) == 10_000
     assert per_thousand < 0.6, f"{per_thousand:.2f} s per 1,000 rows"  # about 0.15 here
     # memory: a bounded cost per row (the jobs themselves), nothing that grows faster
-    small = _peak_bytes(_rows(tmp_path / "small.csv", 1_000), out) / 1_000
-    large = _peak_bytes(_rows(tmp_path / "large.csv", 3_000), out) / 3_000
+    small = _peak_bytes(_rows(tmp_path / "small.csv", 500), out) / 500
+    large = _peak_bytes(_rows(tmp_path / "large.csv", 2_000), out) / 2_000
     assert large < 8_000, f"{large:.0f} bytes per row"  # about 3,000 here
     assert large <= small * 1.2, (small, large)
     assert not out.exists()  # validation writes nothing

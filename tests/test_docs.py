@@ -30,3 +30,24 @@ def test_every_css_variable_is_documented() -> None:
     assert "--brand-primary" in variables
     missing = sorted(v for v in variables if f"`{v}`" not in DOC)
     assert missing == []
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_test_named_in_the_fault_tables_exists() -> None:
+    """docs/scaling.md ("Faults") and docs/security.md ("Bad input held") name real tests."""
+    named = {
+        (path, name)
+        for doc in ("scaling.md", "security.md")
+        for path, name in re.findall(
+            r"`(tests/[\w/]+\.py)::(\w+)`", (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        )
+    }
+    assert len(named) >= 14
+    missing = sorted(
+        f"{path}::{name}"
+        for path, name in named
+        if not re.search(rf"^def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M)
+    )
+    assert missing == []

@@ -133,6 +133,8 @@ def find_brand_file(path: Path) -> Path:
         for name in BRAND_FILES:
             if (path / name).is_file():
                 return path / name
+            if (path / name).exists():  # a FIFO, device or folder: named, never opened
+                raise BrandError(f"{path / name}: is not a regular file; a brand file must be")
         raise BrandError(f"{path}: no {' or '.join(BRAND_FILES[:2])} in this folder")
     if path.is_file():
         return path

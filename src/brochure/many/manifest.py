@@ -76,7 +76,9 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         for key in _LISTS:
             if key in clean:
                 clean[key] = [p.strip() for p in clean[key].split(";") if p.strip()]
-        rows.append((reader.line_num, clean))
+        # a quoted field may span lines: the row is named by the line it starts on
+        spanned = sum(v.count("\n") for k, v in record.items() if k and isinstance(v, str))
+        rows.append((reader.line_num - spanned, clean))
     return rows
 
 

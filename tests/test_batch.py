@@ -312,7 +312,7 @@ def test_a_batch_runs_on_a_dask_cluster(dask_cluster: str, tmp_path: Path, conte
         tianjin.read_text().replace("tagline: ", "tagline: Shipped with the task. ", 1)
     )
     manifest = tmp_path / "team.csv"
-    manifest.write_text(CSV.replace("Carl Diaz,qingdao", "Carl Diaz,tianjin"))
+    manifest.write_text(SMALL_CSV.replace("Carl Diaz,qingdao", "Carl Diaz,tianjin"))
     out = tmp_path / "packs"
     code, stdout, stderr = run(
         "batch", str(manifest), "-o", str(out), "--scheduler", dask_cluster, "--data", str(content)
@@ -341,7 +341,7 @@ def test_build_batch_is_the_library_api_for_a_manifest(tmp_path: Path) -> None:
 
     manifest = tmp_path / "one.yaml"
     manifest.write_text(
-        "- traveller: Dana Wu\n  cities: [tianjin]\n  output: dana.pdf\n"
+        "- traveller: Dana Wu\n  cities: [tianjin]\n  topics: [regions]\n  output: dana.pdf\n"
         "- traveller: Eve Ng\n  cities: [nowhere]\n",
         encoding="utf-8",
     )
@@ -351,7 +351,8 @@ def test_build_batch_is_the_library_api_for_a_manifest(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "dana.pdf").exists()  # nothing built from a bad manifest
 
     manifest.write_text(
-        "- traveller: Dana Wu\n  cities: [tianjin]\n  output: dana.pdf\n", encoding="utf-8"
+        "- traveller: Dana Wu\n  cities: [tianjin]\n  topics: [regions]\n  output: dana.pdf\n",
+        encoding="utf-8",
     )
     seen: list[tuple[str, int, int]] = []
     result = brochure.build_batch(

@@ -94,8 +94,11 @@ def check_summary(report: CheckReport) -> str:
 
 def batch_failures(report: BatchReport) -> list[str]:
     """One line per pack that failed, in manifest order."""
-    failed = sorted((o for o in report.outcomes if o.status == "failed"), key=lambda o: o.row)
-    return [f"failed: row {o.row} ({o.output}): {o.reason}" for o in failed]
+    from .many.batch import iter_outcomes  # a build does not pay for the batch machinery
+
+    return [
+        f"failed: row {o.row} ({o.output}): {o.reason}" for o in iter_outcomes(report, "failed")
+    ]
 
 
 def batch_warnings(report: BatchReport) -> list[str]:

@@ -19,7 +19,6 @@ from .look.brand import BrandKit, load_brand
 from .look.context import build_context, build_date_today
 from .look.lapses import lapsed_facts
 from .look.templating import check_templates, render_html
-from .render.booklet import impose
 from .render.limits import Limits, bounded
 from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .render.parts.plan import PartPolicy, plan_layout
@@ -171,7 +170,12 @@ def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -
             f"preflight found {plural(len(problems), 'problem')}; nothing written (--strict)",
             problems,
         )
-    pdf = impose(rendered.pdf) if request.booklet else rendered.pdf
+    if request.booklet:
+        from .render.booklet import impose  # pikepdf: only booklets and long packs load it
+
+        pdf = impose(rendered.pdf)
+    else:
+        pdf = rendered.pdf
     warnings = (*prepared.kit.warnings, *problems)
     return RenderedPack(pdf, rendered.pages, cities, topics, warnings, rendered.parts)
 

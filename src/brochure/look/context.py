@@ -247,7 +247,7 @@ def build_context(
         for t in selection.topics
     )
     travel = travel_view(catalog, selection)
-    info = pack_info(catalog, selection, request)
+    info = pack_info(catalog, selection, request, paper)
     calendar = tuple(calendar_entries(catalog, selection, info.build_date, info.trip))
     rows = source_rows(catalog, cities, topics, travel_facts(travel), calendar_facts(calendar))
     lapses, notes = trip_notes(catalog, selection, request, calendar)
@@ -273,9 +273,10 @@ def build_context(
     )
 
 
-def pack_info(catalog: Catalog, selection: Selection, request: PackRequest) -> PackInfo:
+def pack_info(
+    catalog: Catalog, selection: Selection, request: PackRequest, paper: Paper
+) -> PackInfo:
     """The pack's title, trip, paper and document metadata."""
-    paper = Paper(request.paper or Paper.a4)
     names = [c.name for c in selection.cities]
     listed = _join(names) if len(names) <= MAX_TITLE_CITIES else f"{len(names)} cities"
     title = request.title or f"Business briefing: {listed}"

@@ -476,15 +476,17 @@ def test_qr_svg_structure() -> None:
     root = parse(svg)
     assert root.get("width") == root.get("height") == "18mm"
     _, _, w, h = (float(v) for v in root.get("viewBox", "").split())
-    assert w == h and w >= 21 + 2 * QUIET_ZONE
+    assert w == h and w >= 2 * (21 + 2 * QUIET_ZONE)  # two user units per module
     assert url in (root.findtext("svg:title", namespaces=NS) or "")
     (modules,) = root.iter(f"{S}path")
     coordinates = re.findall(r"-?[\d.]+", modules.get("d", ""))
     assert all(c.lstrip("-").isdigit() for c in coordinates)  # whole modules: crisp edges
-    assert min(path_points(modules.get("d", ""))[0]) >= QUIET_ZONE
+    first = re.match(r"M(\d+) (\d+)", modules.get("d", ""))
+    assert first and min(int(first[1]), int(first[2])) >= 2 * QUIET_ZONE
+    assert modules.get("stroke-width") == "2" and modules.get("fill") == "none"
     (background,) = root.iter(f"{S}rect")
     assert background.get("fill") == "#ffffff"
-    assert qr_svg(url, size_mm=25, colour="#123b5d").count('fill="#123b5d"') == 1
+    assert qr_svg(url, size_mm=25, colour="#123b5d").count("#123b5d") == 1
     with pytest.raises(ValueError, match="non-empty"):
         qr_svg("")
 

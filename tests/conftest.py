@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -36,16 +38,34 @@ def edit(content: Path) -> Callable[[str, Callable[[str], str]], Path]:
     return apply
 
 
+def _build_full(folder: Path) -> BuildResult:
+    return brochure.build_pack(
+        all_cities=True, all_topics=True, build_date="2026-12-02", output=folder / "full.pdf"
+    )
+
+
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    """Every city and every topic of the bundled content, built once per worker.
+    """Every city and every topic of the bundled content, built once per session.
 
-    Only for tests that read the pack: it is shared by several modules.
+    Only for tests that read the pack: it is shared by several modules. Under xdist the
+    first worker to ask builds it, in its own temporary folder (so the session's qpdf
+    check covers it); the others wait on a lock and read the result it left.
     """
-    out = tmp_path_factory.mktemp("full") / "full.pdf"
-    return brochure.build_pack(
-        all_cities=True, all_topics=True, build_date="2026-12-02", output=out
-    )
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _build_full(tmp_path_factory.mktemp("full"))
+    shared = tmp_path_factory.getbasetemp().parent  # the folder every worker's temp is in
+    record = shared / "full_build.pickle"
+    with (shared / "full_build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            result: BuildResult = pickle.loads(record.read_bytes())
+            return result
+        result = _build_full(tmp_path_factory.mktemp("full"))
+        partial = record.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(result))
+        partial.replace(record)
+        return result
 
 
 @pytest.fixture(scope="session")

@@ -515,15 +515,19 @@ def _assert_fails_alone(code: int, stdout: str, stderr: str, out: Path) -> None:
     assert packs["broken.pdf"]["status"] == "failed" and "PdfError" in packs["broken.pdf"]["reason"]
 
 
-def test_any_exception_in_a_local_worker_fails_that_pack_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name, value in FAULTS_ENV.items():  # the spawned workers start with the fault
-        monkeypatch.setenv(name, value)
+def test_any_exception_in_a_local_worker_fails_that_pack_alone(tmp_path: Path) -> None:
     manifest = tmp_path / "m.csv"
     manifest.write_text(FAILING_ROWS)
     out = tmp_path / "out"
-    _assert_fails_alone(*run("batch", str(manifest), "-o", str(out), "-j", "2"), out)
+    # a process of its own: the workers' fork server keeps the environment it started with
+    done = subprocess.run(
+        [sys.executable, "-m", "brochure", "batch", str(manifest), "-o", str(out), "-j", "2"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **FAULTS_ENV},
+        timeout=300,
+    )
+    _assert_fails_alone(done.returncode, done.stdout, done.stderr, out)
 
 
 def test_any_exception_on_a_dask_worker_fails_that_pack_alone(

@@ -233,6 +233,10 @@ def _relocated(message: str, request: PackRequest, places: dict[str, Path]) -> s
     return message
 
 
+#: What the workers' fork server imports once: this module (the work) and WeasyPrint.
+_PRELOAD = (__name__, "brochure.render.weasy")
+
+
 def _warm_worker() -> None:
     """Pay WeasyPrint's import once, when the worker starts."""
     from ..render import weasy as pdf  # noqa: F401
@@ -319,7 +323,15 @@ def _run_locked(
             _run_on_dask(todo, scheduler, finish)
         elif todo:
             count = min(workers or os.cpu_count() or 1, len(todo))
-            run_pool(todo, count, _task_args, render_job, finish, initializer=_warm_worker)
+            run_pool(
+                todo,
+                count,
+                _task_args,
+                render_job,
+                finish,
+                initializer=_warm_worker,
+                preload=_PRELOAD,
+            )
     finally:
         try:
             write_atomic(out_dir / REPORT_FILE, report.to_json().encode("utf-8"))

@@ -1,6 +1,8 @@
 """Local worker processes for a batch, where one worker's death costs only its own pack.
 
-Each worker is a `spawn`ed process (WeasyPrint is not fork-safe) with its own pipe, and is
+Workers come from a fork server (WeasyPrint is not safe to fork from a process that has
+used it, but the server never renders: it only imports the `preload` modules once, so
+each worker starts with WeasyPrint already imported). Each has its own pipe and is
 given one task at a time, so the parent always knows which pack a worker holds. A worker
 that dies (SIGKILL, the kernel's out-of-memory killer, a crash in a C library) fails that
 pack alone, with the reason; a new worker takes over the packs still waiting.
@@ -64,10 +66,15 @@ def run_pool(
     done: Callable[[T, Result], None],
     *,
     initializer: Callable[[], None] | None = None,
+    preload: Iterable[str] = (),
 ) -> None:
-    """Run `work(*args_of(item))` for every item in up to `workers` processes; call `done`."""
+    """Run `work(*args_of(item))` for every item in up to `workers` processes; call `done`.
+
+    `preload` names modules the fork server imports once, before any worker starts.
+    """
     queue = deque(items)
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
     pool: list[_Worker[T]] = []
 
     def start() -> _Worker[T]:

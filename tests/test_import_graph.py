@@ -142,6 +142,16 @@ def test_weasyprint_is_imported_by_the_adapter_only() -> None:
     assert importers == {"brochure.render.weasy"}
 
 
+def test_the_adapter_imports_only_what_it_stands_on() -> None:
+    """The adapter needs no other part of render/: the cache, layouters and parts use it."""
+    assert set(GRAPH["brochure.render.weasy"]) <= {
+        "brochure.access",
+        "brochure.errors",
+        "brochure.render.limits",
+        "brochure.render.pages",
+    }
+
+
 def test_the_checker_sees_a_later_import() -> None:
     """The rule can fail: content importing render would be caught."""
     assert stage("brochure.render.weasy") > stage("brochure.content.models")

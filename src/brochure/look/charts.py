@@ -15,13 +15,14 @@ from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from ..resources import builtin_fonts
+from ..wording import CJK as WIDE
 from .palette import Palette
 
 PT = 25.4 / 72  #: one point in millimetres
 LABEL_SIZE = 8 * PT
 SMALL_SIZE = 7 * PT
 SANS = "Brochure Sans, Brochure CJK, sans-serif"
-CJK = "Brochure CJK, sans-serif"
+CJK_FAMILY = "Brochure CJK, sans-serif"
 SVG_NS = "http://www.w3.org/2000/svg"
 
 # -- text and numbers -----------------------------------------------------------------
@@ -52,15 +53,11 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
         code = ord(char)
         if code in table:
             total += table[code]
-        elif _is_wide(code):
+        elif WIDE.match(char):
             total += 1.0
         else:
             total += fallback
     return total * size
-
-
-def _is_wide(code: int) -> bool:
-    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
 
 
 def num(value: float) -> str:

@@ -21,7 +21,7 @@ from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from ..resources import builtin_data
-from .charts import CJK, LABEL_SIZE, PT, SANS, num, svg_document, text_width
+from .charts import CJK_FAMILY, LABEL_SIZE, PT, SANS, num, svg_document, text_width
 from .palette import Palette
 
 #: (name, Chinese name, latitude, longitude)
@@ -409,7 +409,7 @@ def _label_svg(label: _Label, name: str, name_zh: str, palette: Palette) -> str:
             f'stroke={quoteattr(palette.muted)} stroke-width="0.15" fill="none"/>'
         )
     zh = (
-        f'<tspan dx="0.9" font-family={quoteattr(CJK)} font-size="{num(ZH_SIZE)}" '
+        f'<tspan dx="0.9" font-family={quoteattr(CJK_FAMILY)} font-size="{num(ZH_SIZE)}" '
         f'font-weight="normal" fill={quoteattr(palette.muted)}>{escape(name_zh)}</tspan>'
         if name_zh
         else ""

@@ -90,16 +90,7 @@ def run_pool(
             pool = [w for w in pool if w.process.is_alive() or w.holds]
             while queue and len(pool) < workers:
                 pool.append(start())
-            for worker in pool:
-                if queue and not worker.holds:
-                    item = queue.popleft()
-                    try:
-                        worker.conn.send(args_of(item))
-                    except (OSError, ValueError):  # died before it was given work
-                        queue.appendleft(item)
-                        continue
-                    worker.item, worker.holds = item, True
-            busy = [w for w in pool if w.holds]
+            busy = _hand_out(queue, pool, args_of)
             if not busy:  # every worker died before taking work: start others, a few times
                 stillborn += 1
                 if stillborn > _STARTS:
@@ -121,6 +112,22 @@ def run_pool(
                 done(held, result)  # type: ignore[arg-type]
     finally:
         _stop(pool)
+
+
+def _hand_out(
+    queue: deque[T], pool: list[_Worker[T]], args_of: Callable[[T], tuple[Any, ...]]
+) -> list[_Worker[T]]:
+    """Give each idle worker the next item; the workers that hold one."""
+    for worker in pool:
+        if queue and not worker.holds:
+            item = queue.popleft()
+            try:
+                worker.conn.send(args_of(item))
+            except (OSError, ValueError):  # died before it was given work
+                queue.appendleft(item)
+                continue
+            worker.item, worker.holds = item, True
+    return [w for w in pool if w.holds]
 
 
 def _collect(worker: _Worker[T]) -> Result | None:

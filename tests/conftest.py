@@ -18,6 +18,14 @@ from brochure.pack import BuildResult
 from brochure.resources import builtin_data
 
 
+@pytest.fixture(scope="session", autouse=True)
+def part_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One part cache for the whole run, shared by every xdist worker and subprocess."""
+    root = tmp_path_factory.getbasetemp().parent / "part-cache"
+    os.environ["BROCHURE_CACHE_DIR"] = str(root)
+    return root
+
+
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     """A private copy of the bundled content folder that a test may change."""

@@ -12,7 +12,7 @@ import pytest
 
 from brochure.access import ResourcePolicy
 from brochure.content.models import Layout
-from brochure.render.parts.layout import render_in_parts
+from brochure.render.parts.layout import render_planned
 from brochure.render.parts.plan import PART_MARKER, PartPolicy, plan_layout
 from brochure.render.weasy import RenderOptions, counter_styles, render_pdf
 from pdftools import page_texts
@@ -60,7 +60,7 @@ def laid_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[
     assert plan.page_references
     base, policy = folder.as_uri() + "/", ResourcePolicy([folder])
     whole = render_pdf(html, base, policy, RenderOptions())
-    split = render_in_parts(plan, base, policy, RenderOptions())
+    split = render_planned(plan, html, base, policy, RenderOptions())
     assert split.parts == len(CHAPTERS) + 1
     assert whole.pages == split.pages > len(CHAPTERS) * 2
     (folder / "whole.pdf").write_bytes(whole.pdf)

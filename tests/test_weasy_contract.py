@@ -156,3 +156,45 @@ def test_counter_styles_come_from_weasyprints_stylesheet() -> None:
 def test_page_facts_are_plain_values(laid: tuple[LaidPage, ...]) -> None:
     assert all(isinstance(p.facts, PageFacts) for p in laid)
     assert laid[0].height == pytest.approx(100 / 25.4 * 96)
+
+
+def test_font_subsets_keep_glyph_ids_and_identity_encoding(tmp_path: Path) -> None:
+    """render/parts/fonts.py merges a face's subsets from several documents by glyph id."""
+    from fontTools.ttLib import TTFont
+
+    from brochure.resources import builtin_fonts
+
+    fonts = builtin_fonts()
+    html = (
+        f'<style>@font-face {{ font-family: F; src: url("{fonts / "NotoSans-Regular.ttf"}"); }}'
+        "body { font-family: F; }</style><p>Qingdao</p>"
+    )
+    with LayoutSession(fonts.as_uri() + "/", ResourcePolicy([fonts]), RenderOptions()) as s:
+        pdf = s.layout(html).write()
+    original = TTFont(fonts / "NotoSans-Regular.ttf")
+    expected = {original.getGlyphID(original.getBestCmap()[ord(c)]) for c in "Qingdao"}
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        [font] = [f for _, f in opened.pages[0].Resources.Font.items()]
+        assert font.Subtype == "/Type0" and font.Encoding == "/Identity-H", broke(
+            "text is set in Type 0 fonts with the Identity-H encoding"
+        )
+        cid = font.DescendantFonts[0]
+        assert cid.get("/CIDToGIDMap", "/Identity") == "/Identity", broke("CID = glyph id")
+        widths = [int(w) for w in cid.W[::2]]
+        used = {
+            start + n
+            for start, run in zip(widths, cid.W[1::2], strict=True)
+            for n in range(len(run))
+        }
+        assert used == expected, broke("the /W array lists the original font's glyph ids")
+        assert b"beginbfchar" in font.ToUnicode.read_bytes(), broke("ToUnicode uses bfchar")
+        subset = TTFont(io.BytesIO(cid.FontDescriptor.FontFile2.read_bytes()))
+        order = subset.getGlyphOrder()
+        assert all(subset["glyf"][order[g]].numberOfContours > 0 for g in expected), broke(
+            "subsets keep glyph ids (retain-gids): a used glyph is at its original id"
+        )
+
+
+def test_pango_version_is_readable() -> None:
+    """The part cache's key names Pango's version (render/layouter.py, weasy.engine)."""
+    assert "pango 1." in weasy.engine(), broke("weasyprint.text.ffi.pango.pango_version()")

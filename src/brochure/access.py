@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import mimetypes
 import re
@@ -31,6 +32,10 @@ class Resource:
     path: Path
     body: bytes
     mime_type: str
+
+
+#: SHA-256 of files already checked and read, by (path, size, mtime, ctime, inode).
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
 
 
 class ResourcePolicy:
@@ -65,6 +70,28 @@ class ResourcePolicy:
         except ResourceError as exc:
             self.refusals.append(str(exc))
             raise
+
+    def digest(self, url: str) -> str | None:
+        """The SHA-256 of the file behind `url` if it may be loaded now, else None.
+
+        Nothing is recorded in `refusals`: this asks, it does not load. A file unchanged
+        since the last call (same size, times and inode) is not read again.
+        """
+        try:
+            path = self._locate(url)
+            info = path.stat()
+        except (ResourceError, OSError):
+            return None
+        stamp = (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        known = _DIGESTS.get(stamp)
+        if known is not None:
+            return known
+        try:
+            body = self._open(url).body
+        except ResourceError:
+            return None
+        digest = _DIGESTS[stamp] = hashlib.sha256(body).hexdigest()
+        return digest
 
     def _open(self, url: str) -> Resource:
         path = self._locate(url)

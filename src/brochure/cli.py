@@ -21,6 +21,7 @@ from .listing import (
     batch_warnings,
     build_messages,
     build_summary,
+    cache_summary,
     check_summary,
     city_rows,
     text_table,
@@ -28,8 +29,11 @@ from .listing import (
 )
 from .look.scaffold import new_kit
 from .pack import build_pack, check_project, make_request, watched_paths
+from .render.cache import PartCache
+from .render.limits import cores
 from .resources import builtin_data
 from .watch import watch as watch_paths
+from .wording import plural
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -49,6 +53,11 @@ class _Age(click.ParamType[int]):
 
 
 _AGE = _Age()
+_CACHE = click.option(
+    "--cache/--no-cache",
+    default=None,
+    help="Take unchanged parts from the part cache (see `brochure cache info`) [cache].",
+)
 _DATA = click.option(
     "--data",
     "data_dir",
@@ -151,6 +160,14 @@ def main() -> None:
     default=None,
     help="auto: long packs part by part, so memory stays flat [default]; whole; parts.",
 )
+@_CACHE
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1, max=256),
+    default=None,
+    help="Worker processes that lay out a pack's parts side by side [cores].",
+)
 @click.option(
     "--watch", is_flag=True, help="Rebuild when content, templates, styles or brand change."
 )
@@ -177,6 +194,7 @@ def build(
         raise click.UsageError("choose at least one city with -c/--city, or --all-cities")
 
     options["allow_remote"] = tuple(options["allow_remote"]) or None
+    options["jobs"] = options["jobs"] or cores()
 
     def make() -> PackRequest:
         return make_request(
@@ -292,6 +310,7 @@ def brand_new(folder: Path, name: str) -> None:
 @_DATA
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Per-pack time limit.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_CACHE
 def batch(
     manifest: Path,
     out_dir: Path,
@@ -301,6 +320,7 @@ def batch(
     data_dir: Path | None,
     timeout: float | None,
     strict: bool,
+    cache: bool | None,
 ) -> None:
     """Build one pack per row of MANIFEST (CSV or YAML) into a folder."""
     from .many.batch import REPORT_FILE, run_batch
@@ -308,7 +328,9 @@ def batch(
     from .many.progress import progress_listener
 
     def action() -> None:
-        planned = plan(manifest, out_dir, data_dir=data_dir, timeout=timeout, strict=strict)
+        planned = plan(
+            manifest, out_dir, data_dir=data_dir, timeout=timeout, strict=strict, cache=cache
+        )
         with progress_listener(len(planned)) as listener:
             report = run_batch(
                 planned, out_dir, workers=jobs, force=force, scheduler=scheduler, listener=listener
@@ -320,3 +342,20 @@ def batch(
             sys.exit(1)
 
     _run(action)
+
+
+@main.group()
+def cache() -> None:
+    """The part cache: laid-out parts kept so that unchanged pages are not laid out again."""
+
+
+@cache.command(name="info")
+def cache_info() -> None:
+    """Where the part cache is, how many parts it holds and their size."""
+    _run(lambda: click.echo(cache_summary(PartCache().info())))
+
+
+@cache.command(name="clear")
+def cache_clear() -> None:
+    """Delete every part in the part cache."""
+    _run(lambda: click.echo(f"removed {plural(PartCache().clear(), 'part')} from the cache"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .content.catalog import Catalog
 from .look.templating import format_count
 from .pack import BuildResult, CheckReport
+from .render.cache import CacheInfo
 from .wording import columns, plural
 
 if TYPE_CHECKING:  # a build does not pay for importing the batch machinery
@@ -115,4 +116,13 @@ def batch_summary(report: BatchReport, report_file: Path) -> str:
     return (
         f"built {report.count('built')}, skipped {report.count('skipped')} unchanged, "
         f"failed {report.count('failed')}; {where}"
+    )
+
+
+def cache_summary(info: CacheInfo) -> str:
+    """`brochure cache info`: the folder, its entries and size against the bound."""
+    mb = info.size / 1e6
+    return (
+        f"{info.root}: {plural(info.entries, 'part')}, {mb:,.1f} MB "
+        f"(at most {info.max_bytes / 1e6:,.0f} MB; least recently used go first)"
     )

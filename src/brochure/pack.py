@@ -19,6 +19,7 @@ from .look.brand import BrandKit, load_brand
 from .look.context import build_context, build_date_today
 from .look.lapses import lapsed_facts
 from .look.templating import check_templates, render_html
+from .render.cache import PartCache
 from .render.limits import Limits, bounded
 from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .render.parts.plan import PartPolicy, plan_layout
@@ -181,15 +182,23 @@ def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -
 
 
 def render_document(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> Rendered:
-    """The pack's PDF, laid out whole or in parts as the request and `part_policy` say."""
-    from .render.parts.layout import render_in_parts  # WeasyPrint is slow to import
-    from .render.weasy import render_pdf
+    """The pack's PDF, laid out whole or in parts as the request and `part_policy` say.
 
-    plan = plan_layout(prepared.html, _styles(prepared), prepared.request.layout, part_policy)
+    With the part cache on (the default) and no `part_policy`, a pack is cut at every
+    chapter, and each document is taken from the cache when nothing it depends on changed.
+    """
+    from .render.parts.layout import render_planned  # WeasyPrint is slow to import
+
+    request = prepared.request
+    if part_policy is None:
+        part_policy = PartPolicy(reuse=request.cache)
+    plan = plan_layout(prepared.html, _styles(prepared), request.layout, part_policy)
     options = render_options(prepared)
-    if plan.split is not None:
-        return render_in_parts(plan, prepared.base_url, prepared.policy, options)
-    return render_pdf(prepared.html, prepared.base_url, prepared.policy, options)
+    cache = PartCache() if request.cache else None
+    jobs = request.jobs or 1
+    return render_planned(
+        plan, prepared.html, prepared.base_url, prepared.policy, options, cache, jobs
+    )
 
 
 def _styles(prepared: PreparedPack) -> list[str]:
@@ -217,6 +226,10 @@ def build_pack(
         request = make_request(**options)
     elif options:
         raise BrochureError("give either a PackRequest or keyword options, not both")
+    if (request.jobs or 1) > 1 and request.format is OutputFormat.pdf:
+        from .render.layouter import start_workers
+
+        start_workers(request.jobs or 1)  # they start while the templates are filled
     prepared = prepare(request)
     target = output_path(prepared.request, prepared.selection)
     check_writable(target)
@@ -257,7 +270,7 @@ def render_options(prepared: PreparedPack) -> RenderOptions:
 def content_json(prepared: PreparedPack) -> str:
     """The selected content as JSON, for provenance in archive PDFs."""
     request = prepared.request.model_dump(
-        mode="json", exclude={"data_dir", "brand", "output", "allow_remote"}
+        mode="json", exclude={"data_dir", "brand", "output", "allow_remote", "cache", "jobs"}
     )
     cities = {c.id for c in prepared.selection.cities}
     used = {fact.source for c in prepared.selection.cities for _, fact in iter_sourced(c)}

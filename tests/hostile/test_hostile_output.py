@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+import brochure.render.cache
 import brochure.render.weasy
 from hostile.support import (
     EARLIER_PDF,
@@ -30,14 +31,15 @@ from mounts import tmpfs
 
 
 def forbid_rendering(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record any call to render_pdf: problems with the output path come before rendering."""
+    """Record any layout: problems with the output path come before rendering."""
     calls: list[str] = []
 
     def render(*args: Any, **kwargs: Any) -> NoReturn:
-        calls.append("render_pdf")
+        calls.append("layout")
         raise KeyboardInterrupt  # stop at once; the test then fails on `calls`
 
-    monkeypatch.setattr(brochure.render.weasy, "render_pdf", render)
+    monkeypatch.setattr(brochure.render.weasy.LayoutSession, "document", render)
+    monkeypatch.setattr(brochure.render.cache.PartCache, "get", render)
     return calls
 
 
@@ -130,8 +132,8 @@ def test_ctrl_c_while_rendering(earlier: Target, monkeypatch: pytest.MonkeyPatch
     def interrupted(*args: Any, **kwargs: Any) -> NoReturn:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(brochure.render.weasy, "render_pdf", interrupted)
-    outcome = build(*earlier.args)
+    monkeypatch.setattr(brochure.render.weasy.LayoutSession, "document", interrupted)
+    outcome = build(*earlier.args, "--no-cache")
     assert_interrupted(outcome, earlier)
 
 

@@ -438,6 +438,8 @@ class PackRequest(Model):
     output: Path | None = None
     format: OutputFormat = OutputFormat.pdf
     layout: Layout = Layout.auto
+    cache: bool = True  # take unchanged parts from the part cache (render/cache.py)
+    jobs: Annotated[int, Field(ge=1, le=256)] | None = None  # layout workers; None: 1
 
     @model_validator(mode="after")
     def _trip_in_order(self) -> PackRequest:

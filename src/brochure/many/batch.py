@@ -139,7 +139,9 @@ def installed_digest() -> str:
 
 def fingerprint(request: PackRequest, folders: Mapping[str, Folder], installed: str) -> str:
     """A hash of everything a pack is made from: options, content, theme, brand, version."""
-    options = request.model_dump(mode="json", exclude={"output", "data_dir", "brand"})
+    options = request.model_dump(
+        mode="json", exclude={"output", "data_dir", "brand", "cache", "jobs"}
+    )
     parts = {
         "brochure": __version__,
         "options": options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +94,12 @@ def plan(
     data_dir: Path | None = None,
     timeout: float | None = None,
     strict: bool = False,
+    cache: bool | None = None,
 ) -> list[Job]:
-    """Validate every row before anything renders; raise BrochureError listing all bad rows."""
+    """Validate every row before anything renders; raise BrochureError listing all bad rows.
+
+    `cache=False` builds every pack without the part cache.
+    """
     manifest = Path(manifest)
     rows = read_rows(manifest)
     catalog = load_catalog((data_dir or builtin_data()).resolve())
@@ -126,7 +130,9 @@ def plan(
     if problems:
         bad = len(bad_rows) or 1
         raise BrochureError(f"{plural(bad, 'bad row')}; nothing was built", problems)
-    return jobs
+    # A batch runs packs side by side: each pack is laid out in its own worker alone.
+    update: dict[str, Any] = {"jobs": 1} if cache is None else {"jobs": 1, "cache": cache}
+    return [replace(j, request=j.request.model_copy(update=update)) for j in jobs]
 
 
 def _lines(exc: BrochureError) -> list[str]:

@@ -46,6 +46,39 @@ class LaidPage:
 
 
 @dataclass(frozen=True)
+class PlacedImage:
+    """A raster image as laid out: its pixels and the size it is printed at."""
+
+    url: str
+    pixels: tuple[int, int]
+    inches: tuple[float, float]
+
+    @property
+    def dpi(self) -> float:
+        """The lower of the horizontal and vertical resolutions."""
+        return min(p / i for p, i in zip(self.pixels, self.inches, strict=True) if i > 0)
+
+
+@dataclass(frozen=True)
+class LaidDocument:
+    """One document laid out (and written, unless only its pages were wanted), as values.
+
+    This is what the part cache stores and what layout workers send back.
+    """
+
+    pages: tuple[LaidPage, ...]
+    images: tuple[tuple[PlacedImage, ...], ...]  # the raster images of each page
+    pdf: bytes | None
+    messages: tuple[str, ...]  # the warnings WeasyPrint logged while laying it out
+    loaded: tuple[tuple[str, str], ...]  # (URL, SHA-256) of the files its session loaded
+    remote: bool = False  # its session fetched something from the network
+
+    def images_of(self, keep: range) -> tuple[PlacedImage, ...]:
+        """The raster images on the pages in `keep`."""
+        return tuple(image for i in keep for image in self.images[i])
+
+
+@dataclass(frozen=True)
 class Outline:
     """One bookmark of the finished PDF: its label, where it opens, and what it holds."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..access import ResourcePolicy
 from ..errors import BrochureError, RenderError, ResourceError
 from .limits import Limits, bounded
-from .pages import Bookmark, LaidPage, PageFacts
+from .pages import Bookmark, LaidDocument, LaidPage, PageFacts, PlacedImage
+
+__all__ = ["PlacedImage"]  # re-exported: the adapter's callers name it from here
 
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
@@ -44,20 +47,6 @@ class Rendered:
 
 
 @dataclass(frozen=True)
-class PlacedImage:
-    """A raster image as laid out: its pixels and the size it is printed at."""
-
-    url: str
-    pixels: tuple[int, int]
-    inches: tuple[float, float]
-
-    @property
-    def dpi(self) -> float:
-        """The lower of the horizontal and vertical resolutions."""
-        return min(p / i for p, i in zip(self.pixels, self.inches, strict=True) if i > 0)
-
-
-@dataclass(frozen=True)
 class FileToAttach:
     """A file embedded in the PDF, such as the content a pack was built from."""
 
@@ -76,10 +65,14 @@ class RenderOptions:
     created: dt.datetime | None = None
 
 
+#: What SafeFetcher.loaded records for a resource fetched from the network.
+REMOTE = "remote"
+
+
 class SafeFetcher(URLFetcher):  # type: ignore[misc]
     """A URL fetcher that only serves what a ResourcePolicy allows."""
 
-    def __init__(self, policy: ResourcePolicy) -> None:
+    def __init__(self, policy: ResourcePolicy, loaded: dict[str, str] | None = None) -> None:
         super().__init__(
             fail_on_errors=True,
             allowed_protocols=("data", "file", "http", "https"),
@@ -87,12 +80,15 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
             timeout=10,
         )
         self.policy = policy
+        #: URL -> SHA-256 of every file served (REMOTE for a network fetch).
+        self.loaded = {} if loaded is None else loaded
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         """Serve data: URLs, allowed local files and allowed hosts; refuse the rest."""
         if self.policy.allows_data_url(url):
             return super().fetch(url, headers)
         if self.policy.allows_remote(url):
+            self.loaded[url] = REMOTE
             try:
                 return super().fetch(url, headers)
             except HTTPError as exc:  # redirects land here too: they are not followed
@@ -102,6 +98,7 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
                     "(redirects are not followed)"
                 ) from None
         resource = self.policy.open(url)
+        self.loaded[url] = hashlib.sha256(resource.body).hexdigest()
         return URLFetcherResponse(
             resource.path.as_uri(),
             resource.body,
@@ -189,13 +186,13 @@ def _weasyprint() -> Iterator[None]:
         ) from exc
 
 
-def _warnings(logs: _Collector, policy: ResourcePolicy) -> tuple[str, ...]:
+def _check(records: Sequence[logging.LogRecord], refusals: Sequence[str]) -> tuple[str, ...]:
     """What WeasyPrint said, as warnings; raise if it reported an error or a refusal."""
-    if policy.refusals:  # refusals WeasyPrint swallowed, e.g. inside an SVG image
-        raise ResourceError(policy.refusals[0], policy.refusals[1:])
+    if refusals:  # refusals WeasyPrint swallowed, e.g. inside an SVG image
+        raise ResourceError(refusals[0], list(refusals[1:]))
     errors = [
         r.getMessage()
-        for r in logs.records
+        for r in records
         if r.levelno >= logging.ERROR and not r.getMessage().startswith(_PREFLIGHT)
     ]
     if errors:
@@ -203,7 +200,7 @@ def _warnings(logs: _Collector, policy: ResourcePolicy) -> tuple[str, ...]:
     return tuple(
         dict.fromkeys(
             message
-            for r in logs.records
+            for r in records
             if r.levelno < logging.ERROR
             and not (message := r.getMessage()).startswith(_BENIGN + _PREFLIGHT)
         )
@@ -230,13 +227,17 @@ def render_pdf(
     """Lay out `html` as one document and return the PDF; any error WeasyPrint logs is fatal."""
     options = options or RenderOptions()
     with LayoutSession(base_url, policy, options) as session:
-        laid = session.layout(html)
-        pages, images = laid.pages, laid.images(range(len(laid.pages)))
-        pdf = laid.write(session.attachments())
-        warnings = session.warnings()
+        return rendered_whole(session.document(html, attach=True))
+
+
+def rendered_whole(laid: LaidDocument) -> Rendered:
+    """A document laid out whole as a finished pack."""
+    assert laid.pdf is not None
+    pages = laid.pages
     anchors = frozenset(name for page in pages for name in page.anchors)
     links = tuple(link for page in pages for link in page.links)
-    return Rendered(pdf, len(pages), warnings, anchors, links, images)
+    images = laid.images_of(range(len(pages)))
+    return Rendered(laid.pdf, len(pages), laid.messages, anchors, links, images)
 
 
 class LaidOut:
@@ -262,14 +263,34 @@ class LaidOut:
         return pdf
 
 
+class Fonts:
+    """The fonts documents share: WeasyPrint's font set-up, and the files loaded into it.
+
+    WeasyPrint loads an `@font-face` file once per set-up, so every file loaded so far is
+    counted as loaded by each later document (see LaidDocument.loaded).
+    """
+
+    def __init__(self) -> None:
+        self.config = FontConfiguration()
+        self.loaded: dict[str, str] = {}  # URL -> SHA-256, or REMOTE
+
+
 class LayoutSession:
     """Lays out the documents of one pack: one font set-up, one log, one time limit."""
 
-    def __init__(self, base_url: str, policy: ResourcePolicy, options: RenderOptions) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        policy: ResourcePolicy,
+        options: RenderOptions,
+        fonts: Fonts | None = None,
+    ) -> None:
         self.base_url = base_url
         self.policy = policy
         self.options = options
-        self._fonts = FontConfiguration()
+        self._shared = fonts or Fonts()
+        self._fonts = self._shared.config
+        self._loaded = self._shared.loaded
         self._guard: Any = None
         self._logs: _Collector | None = None
 
@@ -286,12 +307,31 @@ class LayoutSession:
     def layout(self, html: str, *, tagged: bool = True) -> LaidOut:
         """Lay out one document; `tagged=False` leaves out the PDF variant (and its tags)."""
         variant = self.options.variant if tagged else None
-        fetcher = SafeFetcher(self.policy)
+        fetcher = SafeFetcher(self.policy, self._loaded)
         with _weasyprint():
             document = HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
                 font_config=self._fonts, pdf_variant=variant
             )
         return LaidOut(document, variant)
+
+    def document(
+        self, html: str, *, tagged: bool = True, write: bool = True, attach: bool = False
+    ) -> LaidDocument:
+        """Lay out one document and write its PDF (with the attachments if `attach`).
+
+        Raises if WeasyPrint reported an error or a resource was refused meanwhile.
+        """
+        assert self._logs is not None
+        records, refusals = len(self._logs.records), len(self.policy.refusals)
+        laid = self.layout(html, tagged=tagged)
+        images = tuple(laid.images(range(i, i + 1)) for i in range(len(laid.pages)))
+        pdf = laid.write(self.attachments() if attach else ()) if write else None
+        messages = _check(self._logs.records[records:], self.policy.refusals[refusals:])
+        loaded = self._loaded
+        remote = REMOTE in loaded.values()
+        return LaidDocument(
+            laid.pages, images, pdf, messages, tuple(sorted(loaded.items())), remote
+        )
 
     def attachments(self) -> list[Attachment]:
         """The files to embed in the finished PDF."""
@@ -300,7 +340,17 @@ class LayoutSession:
     def warnings(self) -> tuple[str, ...]:
         """What WeasyPrint said so far; raise if it reported an error or a refusal."""
         assert self._logs is not None
-        return _warnings(self._logs, self.policy)
+        return _check(self._logs.records, self.policy.refusals)
+
+
+def engine() -> str:
+    """The versions of what lays documents out and writes them: WeasyPrint, pydyf, Pango."""
+    import pydyf
+    from weasyprint.text.ffi import pango
+
+    version = int(pango.pango_version())
+    pango_version = f"{version // 10000}.{version // 100 % 100}.{version % 100}"
+    return f"weasyprint {weasyprint.__version__}, pydyf {pydyf.__version__}, pango {pango_version}"
 
 
 # WeasyPrint's private parts ------------------------------------------------------------

@@ -8,21 +8,29 @@ Peak memory is that of the largest part, not of the whole pack.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 from ...access import ResourcePolicy
 from ...errors import RenderError
-from ..pages import LaidPage, PageFacts, outline
-from ..weasy import LaidOut, LayoutSession, PlacedImage, Rendered, RenderOptions
+from ..cache import PartCache
+from ..layouter import (
+    CachedLayouter,
+    Layouter,
+    PoolLayouter,
+    SessionLayouter,
+    stop_workers,
+    wait,
+)
+from ..pages import LaidDocument, LaidPage, PageFacts, PlacedImage, outline
+from ..weasy import LayoutSession, Rendered, RenderOptions, rendered_whole
 from .plan import (
     END_PAGE,
     OTHER_SIDE,
     STUB_PAGE,
     LayoutPlan,
     Segment,
-    SplitPack,
     chrome_document,
     external_targets,
     front_document,
@@ -33,7 +41,7 @@ from .stitch import PartPdf, stitch
 _WHOLE = "render this pack whole (--layout whole)"
 
 
-def _kept(laid: LaidOut, start: int, last: bool) -> range:
+def _kept(laid: LaidDocument, start: int, last: bool) -> range:
     """The pack's own pages of a document: after its lead page, before its end and stubs."""
     pages = laid.pages
     end = next(
@@ -49,45 +57,96 @@ def _kept(laid: LaidOut, start: int, last: bool) -> range:
     return range(start, end)
 
 
-def render_in_parts(
-    plan: LayoutPlan, base_url: str, policy: ResourcePolicy, options: RenderOptions
+def render_planned(
+    plan: LayoutPlan,
+    html: str,
+    base_url: str,
+    policy: ResourcePolicy,
+    options: RenderOptions,
+    cache: PartCache | None = None,
+    jobs: int = 1,
 ) -> Rendered:
-    """Lay out the front, then each part, then the front again and the chrome; stitch them."""
+    """Lay a pack out as `plan` says: in this process, or its parts in `jobs` workers;
+    with `cache` in front if given."""
+    with LayoutSession(base_url, policy, options) as session:
+        lay: Layouter = SessionLayouter(session)
+        pooled = plan.split is not None and jobs > 1
+        if pooled:
+            lay = PoolLayouter(jobs, base_url, policy, options)
+        if cache is not None:
+            lay = CachedLayouter(lay, cache, base_url, policy, options)
+        try:
+            if plan.split is None:
+                return rendered_whole(lay.document(html, attach=True))
+            return render_in_parts(plan, lay)
+        except BaseException:  # out of time, Ctrl-C, an error: the workers stop too
+            if pooled:
+                stop_workers()
+            raise
+
+
+#: The side a left-to-right document's first page is on: parts are laid out early with it.
+_FIRST_SIDE = "right"
+
+
+def render_in_parts(plan: LayoutPlan, lay: Layouter) -> Rendered:
+    """Lay out a draft of the front, the parts, then the front (with their page numbers)
+    and the chrome; stitch.
+
+    The draft goes first: it fails fast on a bad cover and tells the front's length.
+    Parts that do not depend on where they start are handed to the layouter with it (a
+    pool lays them out side by side); the rest follow in order.
+    """
     split = plan.split
     assert split is not None, "a plan in parts"
-    with LayoutSession(base_url, policy, options) as session:
-        draft = session.layout(front_document(split, {}))
-        front_length = len(_kept(draft, 0, last=False))
-        first_side = draft.pages[0].facts.side
-        for _attempt in range(2):
-            known = {a: i + 1 for i, p in enumerate(draft.pages[:front_length]) for a in p.anchors}
-            parts, pages, images = _lay_out_parts(session, plan, front_length, first_side, known)
-            targets = _numbered(external_targets(split, [split.front], known), 1)
-            front = session.layout(front_document(split, targets))
-            keep = _kept(front, 0, last=False)
-            if len(keep) == front_length:
-                break
-            # The real page numbers changed how the contents break: lay out again.
-            draft, front_length = front, len(keep)
-        else:
-            raise RenderError(
-                f"the contents pages changed length once page numbers were known; {_WHOLE}"
-            )
-        front_pages = [front.pages[i] for i in keep]
-        images = front.images(keep) + images
-        front_pdf = PartPdf(front.write(session.attachments()), keep)
-        del front, draft
-        pages = front_pages + pages
-        chrome = session.layout(chrome_document(split, [p.facts for p in pages]), tagged=False)
-        _check_chrome(chrome, pages)
-        chrome_pdf = chrome.write()
-        del chrome
-        gc.collect()
-        warnings = session.warnings()
-    pdf = stitch(front_pdf, parts, chrome_pdf, outline(pages))
+    drafting = lay.submit(front_document(split, {}), write=False)
+    early = _submit_free_parts(lay, plan, _FIRST_SIDE)
+    draft = wait(drafting)
+    front_length = len(_kept(draft, 0, last=False))
+    first_side = draft.pages[0].facts.side
+    messages = [draft.messages]
+    for _attempt in range(2):  # the contents may break anew once numbers are known
+        before = draft.pages[:front_length]
+        known = {a: i + 1 for i, p in enumerate(before) for a in p.anchors}
+        parts = _lay_out_parts(lay, plan, front_length, first_side, known, early)
+        if not plan.sided:  # laid out on any side: give their pages the pack's
+            _set_sides(parts, front_length, first_side)
+        targets = _numbered(external_targets(split, [split.front], known), 1)
+        fronting = lay.submit(front_document(split, targets), attach=True)
+        guess = [p.facts for p in (*before, *(page for part in parts for page in part.pages))]
+        chroming = lay.submit(chrome_document(split, guess), tagged=False)
+        front = wait(fronting)
+        keep = _kept(front, 0, last=False)
+        messages += [front.messages, *(p.messages for p in parts)]
+        side = front.pages[0].facts.side
+        if len(keep) == front_length and (side == first_side or not plan.sided):
+            break
+        # The front has another length (or the pack starts on a left page): lay out again.
+        draft, front_length, first_side = front, len(keep), side
+    else:
+        raise RenderError(
+            f"the contents pages changed length once page numbers were known; {_WHOLE}"
+        )
+    if not plan.sided and front.pages[0].facts.side != first_side:  # right to left
+        _set_sides(parts, front_length, front.pages[0].facts.side)
+    pages = [front.pages[i] for i in keep] + [page for part in parts for page in part.pages]
+    if [p.facts for p in pages] != guess:
+        chroming = lay.submit(chrome_document(split, [p.facts for p in pages]), tagged=False)
+    chrome = wait(chroming)
+    _check_chrome(chrome, pages)
+    messages.append(chrome.messages)
+    assert front.pdf is not None and chrome.pdf is not None
+    images = front.images_of(keep) + tuple(i for part in parts for i in part.images)
+    pdf = stitch(PartPdf(front.pdf, keep), [p.pdf for p in parts], chrome.pdf, outline(pages))
     anchors = frozenset(a for p in pages for a in p.anchors)
     links = tuple(link for p in pages for link in p.links)
+    warnings = tuple(dict.fromkeys(m for said in messages for m in said))
     return Rendered(pdf, len(pages), warnings, anchors, links, images, parts=len(parts) + 1)
+
+
+def _numbered_part(plan: LayoutPlan, group: Sequence[Segment]) -> bool:
+    """Whether a part prints page numbers (of its own elements or of other parts')."""
+    return plan.page_references and any(s.links for s in group)
 
 
 @dataclass(frozen=True)
@@ -97,6 +156,7 @@ class _Part:
     pdf: PartPdf
     pages: list[LaidPage]
     images: tuple[PlacedImage, ...]
+    messages: tuple[str, ...]
 
 
 def _numbered(targets: dict[str, int | None], guess: int) -> dict[str, int]:
@@ -104,13 +164,55 @@ def _numbered(targets: dict[str, int | None], guess: int) -> dict[str, int]:
     return {anchor: guess if page is None else page for anchor, page in targets.items()}
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a part is laid out: the side and number of its first page, its targets."""
+
+    side: str
+    first_page: int
+    targets: dict[str, int]
+    numbered: bool  # its pages print page numbers of its own or other parts' elements
+
+
+def _place(
+    plan: LayoutPlan, group: Sequence[Segment], side: str, page: int, known: dict[str, int]
+) -> _Place:
+    """Where to lay a part out. A part whose pages do not depend on where it starts is laid
+    out as if it began on page 1 (on the pack's first side if the pack is not sided), so
+    that the part cache finds it wherever it lands."""
+    assert plan.split is not None
+    targets = _numbered(external_targets(plan.split, group, known), page)
+    numbered = _numbered_part(plan, group)
+    if not numbered:
+        page, targets = 1, dict.fromkeys(targets, 1)
+    return _Place(side, page, targets, numbered)
+
+
+_Early = dict[int, tuple["_Place", Future[LaidDocument]]]
+
+
+def _submit_free_parts(lay: Layouter, plan: LayoutPlan, side: str) -> _Early:
+    """Hand the layouter every part that is laid out the same wherever it starts, the
+    heaviest first (so that the longest does not start last and keep the others waiting)."""
+    assert plan.split is not None
+    if plan.sided:
+        return {}
+    early: _Early = {}
+    free = [n for n, group in enumerate(plan.groups) if not _numbered_part(plan, group)]
+    for number in sorted(free, key=lambda n: -sum(s.weight for s in plan.groups[n])):
+        place = _place(plan, plan.groups[number], side, 1, {})
+        early[number] = (place, _submit_part(lay, plan, number, place))
+    return early
+
+
 def _lay_out_parts(
-    session: LayoutSession,
+    lay: Layouter,
     plan: LayoutPlan,
     front_length: int,
     first_side: str,
     known: dict[str, int],
-) -> tuple[list[PartPdf], list[LaidPage], tuple[PlacedImage, ...]]:
+    early: _Early,
+) -> list[_Part]:
     """Each group of chapters in its own document, in order; `known` learns their anchors.
 
     A part is laid out with the page numbers known so far (a later part's anchor gets the
@@ -118,39 +220,46 @@ def _lay_out_parts(
     targets' numbers turn out different is laid out again with the right ones; it must
     break as before.
     """
-    assert plan.split is not None
-    split, groups = plan.split, plan.groups
     done: list[_Part] = []
-    starts: list[tuple[str, int]] = []
-    used: list[dict[str, int]] = []
+    places: list[_Place] = []
     next_page = front_length + 1
-    for number, group in enumerate(groups):
-        side = first_side if next_page % 2 else OTHER_SIDE[first_side]
-        targets = _numbered(external_targets(split, group, known), next_page)
-        part = _lay_out_part(session, split, group, side, next_page, targets, _last(plan, number))
+    for number, group in enumerate(plan.groups):
+        side = first_side if next_page % 2 or not plan.sided else OTHER_SIDE[first_side]
+        place = _place(plan, group, side, next_page, known)
+        started = early.get(number)
+        if started is not None and started[0] == place:
+            part = _part(plan, number, wait(started[1]))
+        else:
+            part = _part(plan, number, wait(_submit_part(lay, plan, number, place)))
         for offset, page in enumerate(part.pages):
             for anchor in page.anchors:
                 known.setdefault(anchor, next_page + offset)
         done.append(part)
-        starts.append((side, next_page))
-        used.append(targets)
+        places.append(place)
         next_page += len(part.pages)
-    for number, targets in enumerate(used):
-        final = {anchor: known.get(anchor, page) for anchor, page in targets.items()}
-        if not plan.page_references or final == targets:
+    for number, place in enumerate(places):
+        final = {anchor: known.get(anchor, page) for anchor, page in place.targets.items()}
+        if not place.numbered or final == place.targets:
             continue
-        side, first_page = starts[number]
-        again = _lay_out_part(
-            session, split, groups[number], side, first_page, final, _last(plan, number)
+        again = _part(
+            plan, number, lay.document(_part_html(plan, number, replace(place, targets=final)))
         )
         if _breaks(again) != _breaks(done[number]):
             raise RenderError(
                 "a page number of a later chapter changed how its own chapter breaks; " + _WHOLE
             )
         done[number] = again
-    pages = [page for part in done for page in part.pages]
-    images = tuple(image for part in done for image in part.images)
-    return [part.pdf for part in done], pages, images
+    return done
+
+
+def _set_sides(parts: list[_Part], front_length: int, first_side: str) -> None:
+    """Give the pages of parts laid out on any side the sides they have in the pack."""
+    number = front_length + 1
+    for part in parts:
+        for i, page in enumerate(part.pages):
+            side = first_side if number % 2 else OTHER_SIDE[first_side]
+            part.pages[i] = replace(page, facts=replace(page.facts, side=side))
+            number += 1
 
 
 def _last(plan: LayoutPlan, number: int) -> bool:
@@ -162,27 +271,28 @@ def _breaks(part: _Part) -> list[tuple[PageFacts, tuple[str, ...]]]:
     return [(page.facts, page.anchors) for page in part.pages]
 
 
-def _lay_out_part(
-    session: LayoutSession,
-    split: SplitPack,
-    group: Sequence[Segment],
-    side: str,
-    first_page: int,
-    targets: dict[str, int],
-    last: bool,
-) -> _Part:
-    """One part, its first page numbered `first_page`, its targets on the pages given."""
-    laid = session.layout(part_document(split, group, side, targets, last, first_page))
-    keep = _kept(laid, 1, last)
+def _part_html(plan: LayoutPlan, number: int, place: _Place) -> str:
+    assert plan.split is not None
+    group, last = plan.groups[number], _last(plan, number)
+    return part_document(plan.split, group, place.side, place.targets, last, place.first_page)
+
+
+def _submit_part(
+    lay: Layouter, plan: LayoutPlan, number: int, place: _Place
+) -> Future[LaidDocument]:
+    """Start laying out one part where `place` says."""
+    return lay.submit(_part_html(plan, number, place))
+
+
+def _part(plan: LayoutPlan, number: int, laid: LaidDocument) -> _Part:
+    """What the pack keeps of a part's document: its pages after the lead, before the end."""
+    assert laid.pdf is not None
+    keep = _kept(laid, 1, _last(plan, number))
     pages = [laid.pages[i] for i in keep]
-    images = laid.images(keep)
-    part = _Part(PartPdf(laid.write(), keep), pages, images)
-    del laid
-    gc.collect()  # a part's boxes hold cycles: free them before the next part
-    return part
+    return _Part(PartPdf(laid.pdf, keep), pages, laid.images_of(keep), laid.messages)
 
 
-def _check_chrome(chrome: LaidOut, pages: Sequence[LaidPage]) -> None:
+def _check_chrome(chrome: LaidDocument, pages: Sequence[LaidPage]) -> None:
     """The chrome must have the pack's pages, each with the same name, side and blankness."""
     got = [(p.facts.name, p.facts.side, p.facts.blank) for p in chrome.pages]
     want = [(p.facts.name, p.facts.side, p.facts.blank) for p in pages]

@@ -65,6 +65,7 @@ END_PAGE = "brochure-end"
 
 _SHELL = re.compile(r"(?is)^(.*?)(</head\s*>)\s*(<body\b[^>]*>)(.*)</body\s*>\s*</html\s*>\s*$")
 _SVG = re.compile(r"(?is)<svg\b.*?</svg\s*>")
+_METADATA = re.compile(r"(?is)<title\b[^>]*>.*?</title\s*>\s*|<meta\s+name\s*=[^>]*>\s*")
 #: The side a page faces, and the side the next one faces.
 OTHER_SIDE = {"left": "right", "right": "left"}
 _IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
@@ -127,6 +128,12 @@ class PartPolicy:
 
     whole_max_weight: int = 200_000
     part_max_weight: int = 80_000
+    #: Cut every pack at its chapters, whatever its length, so that each part can be
+    #: taken from the part cache (see render/cache.py) when it did not change.
+    reuse: bool = False
+    #: With `reuse`: short chapters in a row share a part until it weighs this much (each
+    #: document costs its stylesheets and fonts anew); a heavier chapter stands alone.
+    reuse_weight: int = 8_000
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,13 @@ class SplitPack:
     prefix: str  # running elements: repeated in the front and the chrome
     front: Segment
     chapters: tuple[Segment, ...]
+
+    @property
+    def part_head(self) -> str:
+        """The head without the pack's title and named meta tags: parts and the chrome only
+        lend the finished PDF their pages (its metadata is the front's), and without them
+        a chapter's documents are the same in every pack that holds the chapter."""
+        return _METADATA.sub("", self.head)
 
     @property
     def weight(self) -> int:
@@ -199,6 +213,7 @@ class LayoutPlan:
     split: SplitPack | None = None
     groups: tuple[tuple[Segment, ...], ...] = ()
     page_references: bool = False  # the styles print page numbers of other elements
+    sided: bool = False  # the styles tell left pages from right ones (or break to one)
 
 
 def plan_layout(
@@ -212,7 +227,8 @@ def plan_layout(
     if layout is Layout.whole:
         return LayoutPlan("asked for whole (--layout whole)")
     size = weight(html)
-    if layout is not Layout.parts and size <= policy.whole_max_weight:
+    reuse = policy.reuse and layout is Layout.auto
+    if layout is not Layout.parts and not reuse and size <= policy.whole_max_weight:
         return LayoutPlan(f"short: weighs {size:,}, at most {policy.whole_max_weight:,}")
     split = split_pack(html)
     why_not = (
@@ -227,13 +243,18 @@ def plan_layout(
             raise RenderError(f"this pack cannot be laid out in parts: {why_not}{hint}")
         return LayoutPlan(f"whole: {why_not}")  # right in one piece rather than wrong in parts
     assert split is not None
-    reason = (
-        "asked for parts (--layout parts)"
-        if layout is Layout.parts
-        else f"long: weighs {size:,}, over {policy.whole_max_weight:,}"
-    )
-    groups = tuple(group_chapters(split.chapters, policy.part_max_weight))
-    return LayoutPlan(reason, split, groups, prints_page_numbers([html, *styles]))
+    if layout is Layout.parts:
+        reason = "asked for parts (--layout parts)"
+    elif reuse:
+        reason = "a part a chapter, each kept in the part cache"
+    else:
+        reason = f"long: weighs {size:,}, over {policy.whole_max_weight:,}"
+    if reuse:
+        groups = tuple(group_short_chapters(split.chapters, policy.reuse_weight))
+    else:
+        groups = tuple(group_chapters(split.chapters, policy.part_max_weight))
+    sheets = [html, *styles]
+    return LayoutPlan(reason, split, groups, prints_page_numbers(sheets), is_sided(sheets))
 
 
 def cannot_cut(styles: Iterable[str]) -> str | None:
@@ -264,6 +285,20 @@ def prints_page_numbers(styles: Iterable[str]) -> bool:
     )
 
 
+_SIDED = re.compile(
+    r"(?i)@page[^{]*:(?:left|right|recto|verso)\b"
+    r"|\b(?:page-)?break-(?:before|after)\s*:\s*(?:left|right|recto|verso)\b"
+)
+
+
+def is_sided(styles: Iterable[str]) -> bool:
+    """Whether the styles make left and right pages differ (`@page :left`, breaks to a side).
+
+    When they do not, a part is laid out the same wherever it starts.
+    """
+    return any(_SIDED.search(_CSS_COMMENT.sub("", css)) for css in styles)
+
+
 def group_chapters(chapters: Sequence[Segment], max_weight: int) -> list[tuple[Segment, ...]]:
     """Consecutive chapters in parts of at most `max_weight` (a heavier chapter stands alone)."""
     groups: list[tuple[Segment, ...]] = []
@@ -273,6 +308,26 @@ def group_chapters(chapters: Sequence[Segment], max_weight: int) -> list[tuple[S
             groups.append(tuple(current))
             current = []
         current.append(chapter)
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def group_short_chapters(chapters: Sequence[Segment], min_weight: int) -> list[tuple[Segment, ...]]:
+    """A part for each chapter of at least `min_weight`; shorter chapters in a row share
+    a part until it weighs that much."""
+    groups: list[tuple[Segment, ...]] = []
+    current: list[Segment] = []
+    for chapter in chapters:
+        if chapter.weight >= min_weight:
+            groups += [tuple(current)] if current else []
+            groups.append((chapter,))
+            current = []
+            continue
+        current.append(chapter)
+        if sum(c.weight for c in current) >= min_weight:
+            groups.append(tuple(current))
+            current = []
     if current:
         groups.append(tuple(current))
     return groups
@@ -345,8 +400,9 @@ _CHROME_CSS = (
 )
 
 
-def _document(split: SplitPack, css: str, body: str) -> str:
-    return f"{split.head}<style>{css}</style></head>{split.body_open}{body}</body></html>"
+def _document(split: SplitPack, css: str, body: str, *, front: bool = False) -> str:
+    head = split.head if front else split.part_head
+    return f"{head}<style>{css}</style></head>{split.body_open}{body}</body></html>"
 
 
 def stubs(targets: Mapping[str, int]) -> str:
@@ -372,7 +428,7 @@ def front_document(split: SplitPack, targets: Mapping[str, int]) -> str:
     it would in the whole pack; the stubs follow it.
     """
     body = split.prefix + split.front.html + _END + stubs(targets)
-    return _document(split, _NO_MARGIN_BOXES, body)
+    return _document(split, _NO_MARGIN_BOXES, body, front=True)
 
 
 def part_document(

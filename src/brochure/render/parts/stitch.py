@@ -19,6 +19,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ..pages import Outline
+from .fonts import share_fonts
 
 #: The resource name of the chrome form on every page.
 _CHROME = Name("/BrochureChrome")
@@ -62,6 +63,7 @@ def stitch(
             _merge_structure(out, sources, origins, pages)
         _write_outline(out, outline, pages)
         _lay_over(out, pages, furniture)
+        share_fonts(out)
 
         buffer = io.BytesIO()
         out.save(

@@ -14,6 +14,7 @@ subsets stay as they are, which is larger but still right.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -221,10 +222,35 @@ def _cid_set(widths: dict[int, float]) -> bytes:
 # Font programs ---------------------------------------------------------------------------
 
 
+#: Merged font programs of this process, by their inputs (a batch worker and --watch build
+#: packs whose parts repeat): the most recent _MEMO_SIZE.
+_MEMO: dict[str, bytes | None] = {}
+_MEMO_SIZE = 64
+
+
 def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[int]]) -> bytes:
     """One font program with every glyph the subsets draw (`used`: the glyph ids of each)."""
     key = Name.FontFile2 if Name.FontFile2 in descriptors[0] else Name.FontFile3
     programs = [(d[key].read_bytes(), glyphs) for d, glyphs in zip(descriptors, used, strict=True)]
+    digest = hashlib.sha256()
+    for program, glyphs in programs:
+        digest.update(hashlib.sha256(program).digest() + repr(sorted(glyphs)).encode())
+    memo = digest.hexdigest()
+    if memo not in _MEMO:
+        try:
+            _MEMO[memo] = _merge_programs(programs)
+        except (_Mismatch, TTLibError, KeyError, ValueError, IndexError, AssertionError):
+            _MEMO[memo] = None
+        while len(_MEMO) > _MEMO_SIZE:
+            del _MEMO[next(iter(_MEMO))]
+    merged = _MEMO[memo]
+    if merged is None:
+        raise _Mismatch("the subsets disagree")
+    return merged
+
+
+def _merge_programs(programs: list[tuple[bytes, set[int]]]) -> bytes:
+    """The merge itself: see _merged_program."""
     # The longest subset holds every glyph id; the others are read one at a time.
     programs.sort(key=lambda p: -_load(p[0])["maxp"].numGlyphs)
     base = _load(programs[0][0])

@@ -223,12 +223,16 @@ def _lay_out_parts(
     done: list[_Part] = []
     places: list[_Place] = []
     next_page = front_length + 1
+    # Parts laid out early already know their pages: a part that prints their page numbers
+    # is first laid out with those (taking itself and the other late parts as one page).
+    ahead = {n: _part(plan, n, wait(f)) for n, (_, f) in early.items()}
     for number, group in enumerate(plan.groups):
         side = first_side if next_page % 2 or not plan.sided else OTHER_SIDE[first_side]
-        place = _place(plan, group, side, next_page, known)
+        guess = _ahead(ahead, number, next_page, len(plan.groups))
+        place = _place(plan, group, side, next_page, {**guess, **known})
         started = early.get(number)
         if started is not None and started[0] == place:
-            part = _part(plan, number, wait(started[1]))
+            part = ahead[number]
         else:
             part = _part(plan, number, wait(_submit_part(lay, plan, number, place)))
         for offset, page in enumerate(part.pages):
@@ -250,6 +254,23 @@ def _lay_out_parts(
             )
         done[number] = again
     return done
+
+
+def _ahead(ahead: dict[int, _Part], number: int, first_page: int, parts: int) -> dict[str, int]:
+    """Where the anchors of the parts after `number` land, if it and every part not yet
+    laid out take one page."""
+    pages: dict[str, int] = {}
+    start = first_page + 1
+    for later in range(number + 1, parts):
+        part = ahead.get(later)
+        if part is None:
+            start += 1
+            continue
+        for offset, page in enumerate(part.pages):
+            for anchor in page.anchors:
+                pages.setdefault(anchor, start + offset)
+        start += len(part.pages)
+    return pages
 
 
 def _set_sides(parts: list[_Part], front_length: int, first_side: str) -> None:

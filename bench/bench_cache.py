@@ -7,14 +7,15 @@ with a cache folder of its own (cold: empty) unless it says warm:
 2. the all-cities pack rebuilt after one city file was edited vs its cold build (each a
    whole `brochure build` process);
 3. the same rebuild inside one warm process (what `--watch` does) vs that cold build;
-4. a pack of about 250 pages: `build --jobs 2` vs `--layout whole --no-cache`, with the
-   peak memory of every process and the PDF sizes (parts vs whole);
+4. a pack of about 265 pages (every city 7 times): `build --jobs 2` vs
+   `--layout whole --no-cache`, with the peak memory of every process, and (5) the PDF
+   sizes, parts vs whole;
 6. a typical two-city pack: the whole `brochure build` process (cold cache, and
    `--no-cache`) vs the `weasyprint` command on the same final HTML (medians of 3,
    alternated).
 
-Run: .venv/bin/python bench/bench_cache.py [--quick]   (about 12 minutes; --quick: 4 packs
-of a batch, 4 copies of the cities instead of 12)
+Run: .venv/bin/python bench/bench_cache.py [--quick] [--only N]   (about 12 minutes;
+--quick: 6 packs in the batch, the cities 4 times instead of 7; --only: one measurement)
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def main() -> None:
     steps: dict[int, Callable[[Path], None]] = {
         1: lambda folder: batches(folder, 6 if args.quick else 24),
         2: rebuilds,  # 2 and 3
-        4: lambda folder: long_pack(folder, 4 if args.quick else 12),  # 4 and 5
+        4: lambda folder: long_pack(folder, 4 if args.quick else 7),  # 4 and 5
         6: one_pack,
     }
     with tempfile.TemporaryDirectory() as tmp:

@@ -361,6 +361,8 @@ def test_a_pack_from_the_cache_reads_as_the_pack_laid_out_whole(
     assert internal_links(cold.path) == internal_links(whole.path)
     assert_same_pictures(cold.path, whole.path)
     assert structure_problems(cold.path) == []
+    # one copy of each font (render/parts/fonts.py): about the size of the whole layout
+    assert cold.path.stat().st_size <= 1.15 * whole.path.stat().st_size
 
 
 def test_the_cache_folder_defaults_to_the_users_cache(monkeypatch: pytest.MonkeyPatch) -> None:

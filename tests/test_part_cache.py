@@ -311,6 +311,7 @@ def test_a_rebuild_lays_out_nothing_and_gives_the_same_bytes(
     first = build(tmp_path / "first.pdf")
     # a draft of the front, every part, the front with page numbers, and the chrome
     assert first.parts > 5 and len(layouts) == first.parts + 2
+    assert first.layout == "cut at its chapters, so that each part can come from the part cache"
     layouts.clear()
     again = build(tmp_path / "again.pdf")
     assert layouts == []
@@ -323,6 +324,7 @@ def test_without_the_cache_nothing_is_read_or_kept(
 ) -> None:
     done = build(tmp_path / "plain.pdf", cache=False)
     assert done.parts == 1  # a short pack: laid out whole, as before the cache
+    assert done.layout.startswith("short: weighs"), done.layout
     assert not own_cache.exists() or not list(own_cache.rglob("*.part"))
 
 

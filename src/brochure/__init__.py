@@ -8,6 +8,7 @@ from .content.models import Layout, OutputFormat, PackRequest, Paper, Profile
 from .errors import BrochureError
 from .many.batch import BatchReport, Outcome, build_batch
 from .pack import BuildResult, CheckReport, build_pack, check_project
+from .render.parts.plan import PartPolicy
 
 __all__ = [
     "BatchReport",
@@ -20,6 +21,7 @@ __all__ = [
     "OutputFormat",
     "PackRequest",
     "Paper",
+    "PartPolicy",
     "Profile",
     "Selection",
     "__version__",

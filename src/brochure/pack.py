@@ -47,6 +47,7 @@ class BuildResult:
     warnings: tuple[str, ...] = ()
     parts: int = 1  # documents the PDF was laid out in: 1 is whole (see render/parts/)
     notes: tuple[str, ...] = ()  # with trip dates: facts that lapse, events inside the trip
+    layout: str = ""  # why the PDF was laid out whole or in parts
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class RenderedPack:
     topics: tuple[str, ...]
     warnings: tuple[str, ...]
     parts: int = 1
+    layout: str = ""  # why whole or in parts (see BuildResult.layout)
 
 
 def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> RenderedPack:
@@ -178,7 +180,9 @@ def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -
     else:
         pdf = rendered.pdf
     warnings = (*prepared.kit.warnings, *problems)
-    return RenderedPack(pdf, rendered.pages, cities, topics, warnings, rendered.parts)
+    return RenderedPack(
+        pdf, rendered.pages, cities, topics, warnings, rendered.parts, rendered.layout
+    )
 
 
 def render_document(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> Rendered:
@@ -244,6 +248,7 @@ def build_pack(
         done.warnings,
         done.parts,
         prepared.notes,
+        done.layout,
     )
 
 

@@ -44,6 +44,7 @@ class Rendered:
     internal_links: tuple[str, ...] = ()
     images: tuple[PlacedImage, ...] = ()
     parts: int = 1  # how many documents the pack was laid out in (see parts/layout.py)
+    layout: str = ""  # why it was laid out whole or in parts (the layout plan's reason)
 
 
 @dataclass(frozen=True)

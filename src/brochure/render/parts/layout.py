@@ -77,8 +77,10 @@ def render_planned(
             lay = CachedLayouter(lay, cache, base_url, policy, options)
         try:
             if plan.split is None:
-                return rendered_whole(lay.document(html, attach=True))
-            return render_in_parts(plan, lay)
+                done = rendered_whole(lay.document(html, attach=True))
+            else:
+                done = render_in_parts(plan, lay)
+            return replace(done, layout=plan.reason)
         except BaseException:  # out of time, Ctrl-C, an error: the workers stop too
             if pooled:
                 stop_workers()

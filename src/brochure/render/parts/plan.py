@@ -246,7 +246,7 @@ def plan_layout(
     if layout is Layout.parts:
         reason = "asked for parts (--layout parts)"
     elif reuse:
-        reason = "a part a chapter, each kept in the part cache"
+        reason = "cut at its chapters, so that each part can come from the part cache"
     else:
         reason = f"long: weighs {size:,}, over {policy.whole_max_weight:,}"
     if reuse:

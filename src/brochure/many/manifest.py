@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +110,14 @@ def plan(
     claimed: dict[Path, int] = {}
     bad_rows: set[int] = set()
     is_yaml = _is_yaml(manifest)
+    # A batch runs packs side by side: each pack is laid out in its own worker alone.
+    settings: dict[str, Any] = {"jobs": 1} if cache is None else {"jobs": 1, "cache": cache}
     for number, raw in rows:
         where = f"{manifest}: pack {number}" if is_yaml else f"{manifest}:{number}"
         try:
-            job = _job(number, raw, base, out_dir, catalog, kits, data_dir, timeout, strict)
+            job = _job(
+                number, raw, base, out_dir, catalog, kits, data_dir, timeout, strict, settings
+            )
         except BrochureError as exc:
             problems.extend(f"{where}: {line}" for line in _lines(exc))
             bad_rows.add(number)
@@ -130,9 +134,7 @@ def plan(
     if problems:
         bad = len(bad_rows) or 1
         raise BrochureError(f"{plural(bad, 'bad row')}; nothing was built", problems)
-    # A batch runs packs side by side: each pack is laid out in its own worker alone.
-    update: dict[str, Any] = {"jobs": 1} if cache is None else {"jobs": 1, "cache": cache}
-    return [replace(j, request=j.request.model_copy(update=update)) for j in jobs]
+    return jobs
 
 
 def _lines(exc: BrochureError) -> list[str]:
@@ -149,8 +151,10 @@ def _job(
     data_dir: Path | None,
     timeout: float | None,
     strict: bool,
+    settings: dict[str, Any],
 ) -> Job:
-    """Turn one row into a Job, checking cities, topics and brand against the content."""
+    """Turn one row into a Job, checking cities, topics and brand against the content;
+    `settings` override the row's (the batch's own)."""
     fields = dict(raw)
     output = fields.pop("output", None)
     brand = fields.pop("brand", None)
@@ -183,7 +187,7 @@ def _job(
         raise BrochureError(f"output: {output!r} must be a .pdf file name inside {out_dir}")
     if kind := not_a_file(target):
         raise BrochureError(f"output: {target} is {kind}, not a file")
-    return Job(number, request.model_copy(update={"output": target}), target)
+    return Job(number, request.model_copy(update={"output": target, **settings}), target)
 
 
 def _plain(text: str, column: str) -> str:

@@ -271,7 +271,7 @@ def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     info = runner.invoke(main, ["cache", "info"])
     assert info.exit_code == 0, info.output
     assert info.output.startswith(f"{tmp_path}: 2 parts,"), info.output
-    assert "at most 1,074 MB" in info.output
+    assert "at most 1,000 MB" in info.output
     cleared = runner.invoke(main, ["cache", "clear"])
     assert cleared.exit_code == 0 and cleared.output == "removed 2 parts from the cache\n"
     assert PartCache().info().entries == 0

@@ -32,7 +32,7 @@ FORMAT = 1
 _MAGIC = b"brochure part cache %d\n" % FORMAT
 _SUFFIX = ".part"
 #: The default bound on the cache folder's size.
-DEFAULT_MAX_BYTES = 1 << 30
+DEFAULT_MAX_BYTES = 10**9  # 1 GB
 #: Where the fonts a system may lay text out with live (fontconfig's usual folders).
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
 

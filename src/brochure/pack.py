@@ -275,7 +275,7 @@ def render_options(prepared: PreparedPack) -> RenderOptions:
 def content_json(prepared: PreparedPack) -> str:
     """The selected content as JSON, for provenance in archive PDFs."""
     request = prepared.request.model_dump(
-        mode="json", exclude={"data_dir", "brand", "output", "allow_remote", "cache", "jobs"}
+        mode="json", exclude={"data_dir", "brand", "output", "allow_remote", *PackRequest.HOW}
     )
     cities = {c.id for c in prepared.selection.cities}
     used = {fact.source for c in prepared.selection.cities for _, fact in iter_sourced(c)}

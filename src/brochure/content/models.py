@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -413,6 +413,9 @@ class Stop(Model):
 
 class PackRequest(Model):
     """Everything that decides what one pack contains and looks like."""
+
+    #: Fields that say how the pack is built, not what it holds: the same PDF either way.
+    HOW: ClassVar[frozenset[str]] = frozenset({"cache", "jobs"})
 
     cities: tuple[Line, ...] = ()
     topics: tuple[Line, ...] = ()

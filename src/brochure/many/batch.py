@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import threading
 import time
@@ -28,7 +27,7 @@ from ..content.models import PackRequest
 from ..errors import BrochureError, OutputError
 from ..look.brand import find_brand_file
 from ..pack import prepare, render_pack
-from ..render.limits import peak_memory_mb
+from ..render.limits import cores, peak_memory_mb
 from ..render.output import remove_stale_temps, write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
 from .batchstate import (
@@ -139,9 +138,8 @@ def installed_digest() -> str:
 
 def fingerprint(request: PackRequest, folders: Mapping[str, Folder], installed: str) -> str:
     """A hash of everything a pack is made from: options, content, theme, brand, version."""
-    options = request.model_dump(
-        mode="json", exclude={"output", "data_dir", "brand", "cache", "jobs"}
-    )
+    exclude = {"output", "data_dir", "brand", *PackRequest.HOW}
+    options = request.model_dump(mode="json", exclude=exclude)
     parts = {
         "brochure": __version__,
         "options": options,
@@ -324,7 +322,7 @@ def _run_locked(
         if scheduler:
             _run_on_dask(todo, scheduler, finish)
         elif todo:
-            count = min(workers or os.cpu_count() or 1, len(todo))
+            count = min(workers or cores(), len(todo))
             run_pool(
                 todo,
                 count,

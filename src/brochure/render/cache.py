@@ -84,6 +84,7 @@ class PartCache:
     def __init__(self, root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.root = default_root() if root is None else root
         self.max_bytes = max_bytes
+        self._size: int | None = None  # bytes in the folder, as last counted plus written
         self.hits = 0
         self.misses = 0
 
@@ -113,18 +114,23 @@ class PartCache:
         """Store a document (atomically), then evict the least recently used past the bound."""
         if laid.remote:
             return  # what a server sends can change without a trace: never kept
-        path = self._path(key)
+        # Not output.write_atomic: an entry needs no fsync (its digest catches a torn write),
+        # and no check of the folder first (a cache that cannot be written is no cache).
+        path, blob = self._path(key), _encode(laid)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                out.write(_encode(laid))
+                out.write(blob)
             Path(temporary).replace(path)
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):
                 Path(temporary).unlink()
-            return  # a cache that cannot be written is no cache, not a failed build
-        self.evict()
+            return
+        if self._size is None or self._size + len(blob) > self.max_bytes:
+            self.evict()  # the folder is walked once per cache, then when it may be full
+        else:
+            self._size += len(blob)
 
     def _entries(self) -> Iterator[tuple[Path, os.stat_result]]:
         for folder in self.root.glob("??"):
@@ -144,6 +150,7 @@ class PartCache:
                 path.unlink()
                 gone += 1
             total -= info.st_size
+        self._size = total
         return gone
 
     def info(self) -> CacheInfo:

@@ -24,8 +24,6 @@ from ..errors import BrochureError, RenderError, ResourceError
 from .limits import Limits, bounded
 from .pages import Bookmark, LaidDocument, LaidPage, PageFacts, PlacedImage
 
-__all__ = ["PlacedImage"]  # re-exported: the adapter's callers name it from here
-
 _LOGGER_NAME = "weasyprint"
 #: Messages that say nothing about the document, only about the machine's libraries.
 _BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
@@ -337,11 +335,6 @@ class LayoutSession:
     def attachments(self) -> list[Attachment]:
         """The files to embed in the finished PDF."""
         return _attachments(self.options)
-
-    def warnings(self) -> tuple[str, ...]:
-        """What WeasyPrint said so far; raise if it reported an error or a refusal."""
-        assert self._logs is not None
-        return _check(self._logs.records, self.policy.refusals)
 
 
 def engine() -> str:

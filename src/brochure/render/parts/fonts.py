@@ -38,6 +38,11 @@ class _Mismatch(Exception):
     """Two subsets of one face disagree: the face is left unmerged."""
 
 
+#: What stops a face from being merged: subsets that disagree, or a font program that
+#: fontTools cannot read as WeasyPrint's subsets are read.
+_CANNOT_MERGE = (_Mismatch, TTLibError, KeyError, ValueError, IndexError, AssertionError)
+
+
 def share_fonts(pdf: pikepdf.Pdf) -> int:
     """Merge the subsets of each font face used by `pdf`'s pages; how many faces were merged."""
     faces: dict[str, list[pikepdf.Object]] = {}
@@ -56,7 +61,7 @@ def share_fonts(pdf: pikepdf.Pdf) -> int:
             continue
         try:
             _merge(pdf, group)
-        except (_Mismatch, TTLibError, KeyError, ValueError, IndexError, AssertionError):
+        except _CANNOT_MERGE:
             continue
         replacements.update((font.objgen, group[0]) for font in group[1:])
         merged += 1
@@ -127,9 +132,7 @@ def _merge(pdf: pikepdf.Pdf, group: Sequence[pikepdf.Object]) -> None:
     box = [float(v) for v in descriptor.FontBBox]
     box[2] = max([box[2], *widths.values()])
     descriptor.FontBBox = Array(box)
-    if all(int(d.Flags) & _FIXED_PITCH for d in descriptors):
-        descriptor.Flags = int(descriptor.Flags) | _FIXED_PITCH
-    else:
+    if not all(int(d.Flags) & _FIXED_PITCH for d in descriptors):  # some widths differ
         descriptor.Flags = int(descriptor.Flags) & ~_FIXED_PITCH
     if Name.CIDSet in descriptor:
         descriptor.CIDSet = pdf.make_stream(_cid_set(widths))
@@ -239,7 +242,7 @@ def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[in
     if memo not in _MEMO:
         try:
             _MEMO[memo] = _merge_programs(programs)
-        except (_Mismatch, TTLibError, KeyError, ValueError, IndexError, AssertionError):
+        except _CANNOT_MERGE:
             _MEMO[memo] = None
         while len(_MEMO) > _MEMO_SIZE:
             del _MEMO[next(iter(_MEMO))]

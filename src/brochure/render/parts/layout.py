@@ -1,9 +1,10 @@
-"""Laying out a long pack part by part, so that memory stays flat as packs grow (see plan.py).
+"""Laying out a pack part by part (see plan.py): long packs so that memory stays flat,
+every pack when the part cache is on so that unchanged parts are reused.
 
 Every page is laid out once, except the front (cover and contents: two to four pages),
-which is laid out twice, and, when the styles print page numbers, a part whose targets'
-page numbers were not all known when it was laid out: it is laid out again once they are.
-Peak memory is that of the largest part, not of the whole pack.
+which is laid out twice (a draft, then with the page numbers), and, when the styles print
+page numbers, a part whose targets' page numbers were not all known when it was laid
+out: it is laid out again once they are. Peak memory is that of the largest part.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def main() -> None:
         print(f"1. {packs} packs: 1 worker {one:.1f} s, 2 workers {two:.1f} s")
         print(f"   speed-up {one / two:.2f}  (target >= 1.8 on 2 cores)")
         peak = max(o.worker_peak_mb or 0 for o in two_each)
-        longest = max(o.pages or 0 for o in two_each)
+        longest = max((o.result and o.result.pages) or 0 for o in two_each)
         print(
             f"   peak memory per worker {peak:.0f} MB, packs of up to {longest} pages"
             f" (target <= {150 + longest} MB: 150 + 1 per page)"

@@ -365,6 +365,12 @@ def test_build_batch_is_the_library_api_for_a_manifest(tmp_path: Path) -> None:
     assert (result.count("built"), result.count("failed")) == (1, 0)
     assert seen == [("built", 1, 1)]
     assert "Dana Wu" in page_texts(tmp_path / "out" / "dana.pdf")[0]
+    (outcome,) = result.outcomes
+    built = outcome.result  # the same result type build_pack returns
+    assert isinstance(built, brochure.BuildResult)
+    assert built.path == tmp_path / "out" / "dana.pdf"
+    assert (built.cities, built.topics) == (("tianjin",), ("regions",))
+    assert built.pages == len(page_texts(built.path))
 
 
 # -- integrity: the right brand, the right count, one failure per pack (issue 13) -------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +37,8 @@ CJK_FONT = "NotoSansSC-Regular-subset.otf"
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What `build_pack` wrote."""
+    """What a build made: the result of `build_pack`, and of each pack a batch built
+    (`Outcome.result`). `render_pack` gives one beside the bytes it has not written yet."""
 
     path: Path
     format: OutputFormat
@@ -138,27 +139,25 @@ def output_path(request: PackRequest, selection: Selection) -> Path:
     return DEFAULT_DIR / name
 
 
-@dataclass(frozen=True)
-class RenderedPack:
-    """A pack's finished bytes, before they are written anywhere."""
+def render_pack(
+    prepared: PreparedPack, part_policy: PartPolicy | None = None
+) -> tuple[bytes, BuildResult]:
+    """Render a prepared pack to PDF (or HTML) bytes, with preflight; write nothing.
 
-    body: bytes
-    pages: int | None
-    cities: tuple[str, ...]
-    topics: tuple[str, ...]
-    warnings: tuple[str, ...]
-    parts: int = 1
-    layout: str = ""  # why whole or in parts (see BuildResult.layout)
-
-
-def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -> RenderedPack:
-    """Render a prepared pack to PDF (or HTML) bytes, with preflight; write nothing."""
+    The result names the file the bytes are meant for (`output_path`).
+    """
     request = prepared.request
-    cities = tuple(c.id for c in prepared.selection.cities)
-    topics = tuple(t.id for t in prepared.selection.topics)
+    result = BuildResult(
+        output_path(request, prepared.selection),
+        request.format,
+        None,
+        tuple(c.id for c in prepared.selection.cities),
+        tuple(t.id for t in prepared.selection.topics),
+        prepared.kit.warnings,
+        notes=prepared.notes,
+    )
     if request.format is OutputFormat.html:
-        html = prepared.html.encode("utf-8")
-        return RenderedPack(html, None, cities, topics, prepared.kit.warnings)
+        return prepared.html.encode("utf-8"), result
 
     rendered = render_document(prepared, part_policy)
     problems = [
@@ -180,8 +179,12 @@ def render_pack(prepared: PreparedPack, part_policy: PartPolicy | None = None) -
     else:
         pdf = rendered.pdf
     warnings = (*prepared.kit.warnings, *problems)
-    return RenderedPack(
-        pdf, rendered.pages, cities, topics, warnings, rendered.parts, rendered.layout
+    return pdf, replace(
+        result,
+        pages=rendered.pages,
+        warnings=warnings,
+        parts=rendered.parts,
+        layout=rendered.layout,
     )
 
 
@@ -230,26 +233,11 @@ def build_pack(
         request = make_request(**options)
     elif options:
         raise BrochureError("give either a PackRequest or keyword options, not both")
-    if (request.jobs or 1) > 1 and request.format is OutputFormat.pdf:
-        from .render.layouter import start_workers
-
-        start_workers(request.jobs or 1)  # they start while the templates are filled
     prepared = prepare(request)
-    target = output_path(prepared.request, prepared.selection)
-    check_writable(target)
-    done = render_pack(prepared, part_policy)
-    write_atomic(target, done.body)
-    return BuildResult(
-        target,
-        prepared.request.format,
-        done.pages,
-        done.cities,
-        done.topics,
-        done.warnings,
-        done.parts,
-        prepared.notes,
-        done.layout,
-    )
+    check_writable(output_path(prepared.request, prepared.selection))
+    body, result = render_pack(prepared, part_policy)
+    write_atomic(result.path, body)
+    return result
 
 
 def render_options(prepared: PreparedPack) -> RenderOptions:

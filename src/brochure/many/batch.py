@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from .._version import __version__
 from ..content.models import PackRequest
 from ..errors import BrochureError, OutputError
 from ..look.brand import find_brand_file
-from ..pack import prepare, render_pack
+from ..pack import BuildResult, prepare, render_pack
 from ..render.limits import cores, peak_memory_mb
 from ..render.output import remove_stale_temps, write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
@@ -59,17 +59,31 @@ Bundle = dict[str, Mapping[str, bytes]]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one pack."""
+    """What happened to one row of a manifest; a pack it built has its `BuildResult`."""
 
     row: int
-    output: str
+    output: str  # the pack's path inside the output folder
     status: str  # built, skipped or failed
     seconds: float = 0.0
-    pages: int | None = None
-    reason: str | None = None
-    warnings: tuple[str, ...] = ()
-    parts: int | None = None  # documents the pack was laid out in (1: whole; see parts.py)
+    reason: str | None = None  # why it failed or was skipped
+    result: BuildResult | None = None  # what was built (its warnings include the batch's)
     worker_peak_mb: float | None = None  # the worker's peak memory after this pack
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as a row of the JSON report."""
+        built = self.result
+        return {
+            "row": self.row,
+            "output": self.output,
+            "status": self.status,
+            "seconds": self.seconds,
+            "reason": self.reason,
+            "pages": built and built.pages,
+            "parts": built and built.parts,
+            "layout": built and built.layout,
+            "warnings": list(built.warnings) if built else [],
+            "worker_peak_mb": self.worker_peak_mb,
+        }
 
 
 @dataclass
@@ -86,7 +100,7 @@ class BatchReport:
 
     def to_json(self) -> str:
         """The report as JSON, for scripts and CI."""
-        packs = sorted((asdict(o) for o in self.outcomes), key=lambda o: o["row"])
+        packs = [o.to_dict() for o in sorted(self.outcomes, key=lambda o: o.row)]
         summary = {s: self.count(s) for s in ("built", "skipped", "failed")}
         body = {**summary, "warnings": self.warnings, "packs": packs}
         return json.dumps(body, indent=2, ensure_ascii=False)
@@ -196,7 +210,9 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
         request = PackRequest.model_validate(request_data)
         with unpacked(bundle or {}) as places:
             try:
-                done = render_pack(prepare(request.model_copy(update=_moved(request, places))))
+                body, result = render_pack(
+                    prepare(request.model_copy(update=_moved(request, places)))
+                )
             except BrochureError as exc:
                 raise BrochureError(_relocated(str(exc), request, places)) from exc
     except BrochureError as exc:
@@ -205,11 +221,9 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
         reason = f"unexpected error: {type(exc).__name__}: {exc}"
         return {"error": reason, "seconds": time.perf_counter() - start}
     return {
-        "body": done.body,
-        "pages": done.pages,
-        "warnings": list(done.warnings),
+        "body": body,
+        "result": result,
         "seconds": time.perf_counter() - start,
-        "parts": done.parts,
         "peak_mb": round(peak_memory_mb(), 1),
     }
 
@@ -375,12 +389,13 @@ def _record(task: Task, result: dict[str, Any], out_dir: Path, state: dict[str, 
     """Write a finished pack and note it in the record; the pack's outcome."""
     job = task.job
     if "error" in result:
-        return Outcome(job.row, task.key, "failed", result["seconds"], None, result["error"])
+        return Outcome(job.row, task.key, "failed", result["seconds"], result["error"])
     try:
         write_atomic(job.output, result["body"])
     except OutputError as exc:  # a full disk, say: this pack fails, the earlier file stays
-        return Outcome(job.row, task.key, "failed", result["seconds"], None, str(exc))
-    warnings = list(result["warnings"])
+        return Outcome(job.row, task.key, "failed", result["seconds"], str(exc))
+    built: BuildResult = result["result"]
+    warnings = list(built.warnings)
     state[task.key] = Built(task.mark, len(result["body"]))
     try:
         save_state(out_dir, state)
@@ -391,9 +406,7 @@ def _record(task: Task, result: dict[str, Any], out_dir: Path, state: dict[str, 
         task.key,
         "built",
         round(result["seconds"], 3),
-        result["pages"],
-        warnings=tuple(warnings),
-        parts=result.get("parts"),
+        result=replace(built, path=job.output, warnings=tuple(warnings)),
         worker_peak_mb=result.get("peak_mb"),
     )
 

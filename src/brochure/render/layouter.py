@@ -180,18 +180,31 @@ class CachedLayouter(Layouter):
         self.policy = policy
         self._options = options
         self._context = (__version__, engine(), system_fonts(), base_url, options.variant)
+        self._found: dict[str, LaidDocument] = {}  # entries read by `holds`, not yet used
 
     def key(self, html: str, *, tagged: bool, write: bool, attach: bool) -> str:
         """Everything that can change the document: see render/cache.py."""
         attached = _attachments(self._options) if attach else ""
         return document_key(*self._context, tagged, write, attached, html)
 
+    def holds(
+        self, html: str, *, tagged: bool = True, write: bool = True, attach: bool = False
+    ) -> bool:
+        """Whether the cache has the document (read now, and handed out by `submit`)."""
+        key = self.key(html, tagged=tagged, write=write, attach=attach)
+        if key not in self._found:
+            found = self.cache.get(key, self.policy)
+            if found is None:
+                return False
+            self._found[key] = found
+        return True
+
     def submit(
         self, html: str, *, tagged: bool = True, write: bool = True, attach: bool = False
     ) -> Future[LaidDocument]:
         """The cached document, or a new one laid out and then kept."""
         key = self.key(html, tagged=tagged, write=write, attach=attach)
-        found = self.cache.get(key, self.policy)
+        found = self._found.pop(key, None) or self.cache.get(key, self.policy)
         if found is not None:
             return _done(found)
         future = self.inner.submit(html, tagged=tagged, write=write, attach=attach)

@@ -71,11 +71,13 @@ def render_planned(
     with `cache` in front if given."""
     with LayoutSession(base_url, policy, options) as session:
         lay: Layouter = SessionLayouter(session)
-        pooled = plan.split is not None and jobs > 1
+        cached = None if cache is None else CachedLayouter(lay, cache, base_url, policy, options)
+        pooled = jobs > 1 and _side_by_side(plan, cached) > 1
         if pooled:
             lay = PoolLayouter(jobs, base_url, policy, options)
-        if cache is not None:
-            lay = CachedLayouter(lay, cache, base_url, policy, options)
+        if cached is not None:
+            cached.inner = lay
+            lay = cached
         try:
             if plan.split is None:
                 done = rendered_whole(lay.document(html, attach=True))
@@ -197,15 +199,29 @@ _Early = dict[int, tuple["_Place", Future[LaidDocument]]]
 def _submit_free_parts(lay: Layouter, plan: LayoutPlan, side: str) -> _Early:
     """Hand the layouter every part that is laid out the same wherever it starts, the
     heaviest first (so that the longest does not start last and keep the others waiting)."""
-    assert plan.split is not None
-    if plan.sided:
+    return {
+        number: (place, _submit_part(lay, plan, number, place))
+        for number, place in _free_parts(plan, side).items()
+    }
+
+
+def _free_parts(plan: LayoutPlan, side: str) -> dict[int, _Place]:
+    """The parts laid out the same wherever they start, and where: the heaviest first."""
+    if plan.split is None or plan.sided:
         return {}
-    early: _Early = {}
     free = [n for n, group in enumerate(plan.groups) if not _numbered_part(plan, group)]
-    for number in sorted(free, key=lambda n: -sum(s.weight for s in plan.groups[n])):
-        place = _place(plan, plan.groups[number], side, 1, {})
-        early[number] = (place, _submit_part(lay, plan, number, place))
-    return early
+    free.sort(key=lambda n: -sum(s.weight for s in plan.groups[n]))
+    return {n: _place(plan, plan.groups[n], side, 1, {}) for n in free}
+
+
+def _side_by_side(plan: LayoutPlan, cached: CachedLayouter | None) -> int:
+    """How many documents of the plan can be laid out at once: the parts that do not
+    depend on where they start, less those the part cache holds. Worker processes cost
+    a second or two to start, and earn it back only when this is two or more."""
+    places = _free_parts(plan, _FIRST_SIDE)
+    if cached is None:
+        return len(places)
+    return sum(1 for n, place in places.items() if not cached.holds(_part_html(plan, n, place)))
 
 
 def _lay_out_parts(

@@ -29,6 +29,23 @@ def test_limits_not_started_give_each_stage_all_the_time() -> None:
             time.sleep(0.3)
 
 
+def test_a_timeout_swallowed_by_the_code_it_stopped_is_still_a_timeout() -> None:
+    """Jinja's attribute lookup swallows any exception and fails later as undefined: the
+    failure the timeout caused is reported as the timeout, not as that later error."""
+
+    def swallowing() -> None:
+        try:
+            time.sleep(0.5)  # the timer fires here
+        except Exception:  # noqa: BLE001 - what the stopped code does, not what we do
+            pass
+        raise ValueError("'SourceRow object' has no attribute 'source_id'")
+
+    with pytest.raises(RenderTimeout, match=r"took longer than 0\.2 s") as raised:
+        with bounded(Limits(seconds=0.2).started()):
+            swallowing()
+    assert isinstance(raised.value.__cause__, ValueError)
+
+
 def test_templates_and_rendering_share_the_builds_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -137,8 +137,10 @@ def bounded(limits: Limits) -> Iterator[None]:
         raise RenderError(
             f"rendering needed more than {limits.memory_bytes // 1024**2} MB and was stopped"
         ) from exc
-    except RenderError as exc:
-        if expired and exc is not timeout:  # a failure the timeout caused, reported as such
+    except Exception as exc:
+        # A failure the timeout caused, reported as such: code that swallows exceptions
+        # (Jinja's attribute lookup does, for one) fails later with some other error.
+        if expired and exc is not timeout:
             raise timeout from exc
         raise
     finally:

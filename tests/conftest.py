@@ -26,6 +26,15 @@ def part_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_layout_process_per_build() -> None:
+    """pytest-xdist keeps every core busy already: a `brochure build` the tests run lays
+    its parts out in its own process, as `--jobs 1` does, unless the test asks for more.
+    (Worker pools would only compete for the same cores; the tests of parallel layout in
+    test_part_cache.py ask for them, and test_cli.py checks the default without this.)"""
+    os.environ["BROCHURE_JOBS"] = "1"
+
+
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     """A private copy of the bundled content folder that a test may change."""

@@ -197,3 +197,34 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith("brochure, version ")
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [({}, (), "cores"), ({"BROCHURE_JOBS": "3"}, (), 3), ({"BROCHURE_JOBS": "3"}, ("-j", "2"), 2)],
+)
+def test_build_lays_out_on_every_core_unless_told(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], args: tuple[str, ...], expected: object
+) -> None:
+    """`--jobs` defaults to the cores; $BROCHURE_JOBS (a shared CI box, say) sets another
+    default, and the option beats it."""
+    from brochure import cli
+    from brochure.render.limits import cores
+
+    asked: list[int | None] = []
+
+    def record(request: object) -> None:
+        asked.append(getattr(request, "jobs", None))
+        raise cli.BrochureError("stop here")
+
+    monkeypatch.setattr(cli, "build_pack", record)
+    monkeypatch.delenv("BROCHURE_JOBS", raising=False)
+    result = CliRunner().invoke(main, ["build", "-c", "ningbo", *args], env=env)
+    assert result.exit_code == 1 and "stop here" in result.stderr
+    assert asked == [cores() if expected == "cores" else expected]
+
+
+def test_a_bad_jobs_variable_names_itself() -> None:
+    result = CliRunner().invoke(main, ["build", "-c", "ningbo"], env={"BROCHURE_JOBS": "0"})
+    assert result.exit_code == 2
+    assert "0 is not in the range 1<=x<=256" in result.stderr, result.stderr

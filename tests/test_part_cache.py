@@ -351,8 +351,12 @@ def test_a_pack_from_the_cache_reads_as_the_pack_laid_out_whole(
 ) -> None:
     """In two workers, from a cold cache, then from a warm one."""
     whole = build(tmp_path / "whole.pdf", cache=False, layout="whole")
+    layoutermod.stop_workers()
     cold = build(tmp_path / "cold.pdf", jobs=2)
+    assert layoutermod._POOLS, "a cold cache: the parts were laid out in worker processes"
+    layoutermod.stop_workers()
     warm = build(tmp_path / "warm.pdf", jobs=2)
+    assert not layoutermod._POOLS, "every part in the cache: no worker was started"
     uncached = brochure.build_pack(
         **SMALL, part_policy=PartPolicy(reuse=True), cache=False, output=tmp_path / "un.pdf"
     )

@@ -166,6 +166,8 @@ def main() -> None:
     "--jobs",
     type=click.IntRange(min=1, max=256),
     default=None,
+    envvar="BROCHURE_JOBS",
+    show_envvar=True,
     help="Worker processes that lay out a pack's parts side by side [cores].",
 )
 @click.option(

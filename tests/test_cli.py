@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from brochure.cli import main
+from brochure.errors import BrochureError
 from pdftools import outline
 
 
@@ -215,7 +216,7 @@ def test_build_lays_out_on_every_core_unless_told(
 
     def record(request: object) -> None:
         asked.append(getattr(request, "jobs", None))
-        raise cli.BrochureError("stop here")
+        raise BrochureError("stop here")
 
     monkeypatch.setattr(cli, "build_pack", record)
     monkeypatch.delenv("BROCHURE_JOBS", raising=False)

@@ -149,6 +149,32 @@ def test_kit_stylesheets_come_after_the_built_in_ones(kit: Path, tmp_path: Path)
     assert html.index("--brand-primary: #0a7f5a") < html.index("kit/styles/zz.css")
 
 
+def test_a_kit_template_added_or_edited_between_builds_is_used_at_once(
+    kit: Path, tmp_path: Path
+) -> None:
+    """Compiled templates are kept between builds in one process (`--watch`): a new
+    override, an edited one and a removed one all count at the next build."""
+    (kit / "templates").mkdir()
+    options: dict[str, Any] = {"cities": ["ningbo"], "topics": ["regions"], "brand": kit}
+
+    def glance() -> str:
+        out = brochure.build_pack(**options, format="html", output=tmp_path / "p.html").path
+        found = re.search(r'<aside class="glance[^"]*">(.*?)</aside>', out.read_text(), re.S)
+        assert found is not None
+        return " ".join(found.group(1).split())
+
+    assert "At a glance" in glance()
+    override = kit / "templates" / "city.html"
+    for words in ("FIRST", "SECOND"):
+        override.write_text(
+            '{% extends "!default/city.html" %}{% block city_glance %}'
+            f'<aside class="glance">{words}</aside>{{% endblock %}}'
+        )
+        assert glance() == words
+    override.unlink()
+    assert "At a glance" in glance()
+
+
 def test_block_override_changes_only_its_block(kit: Path, tmp_path: Path) -> None:
     (kit / "templates").mkdir()
     (kit / "templates" / "city.html").write_text(

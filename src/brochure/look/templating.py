@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,37 @@ class FolderLoader(jinja2.FileSystemLoader):
 
 
 def make_environment(template_dirs: Sequence[Path] = ()) -> SandboxedEnvironment:
-    """An environment that looks in `template_dirs` first, then the built-in templates."""
-    builtin = FolderLoader(builtin_templates())
+    """An environment that looks in `template_dirs` first, then the built-in templates.
+
+    Environments are kept per process (the few most recent), so that the templates
+    compiled for one build serve the next (`--watch`, a batch worker, the tests), as
+    long as no file in the folders was added, removed, replaced or changed: a kit that
+    gains an override gets it at once, and the loader's checks run again.
+    """
+    folders = (*(Path(d).resolve() for d in template_dirs), builtin_templates().resolve())
+    return _environment(folders, _state(folders))
+
+
+def _state(folders: Sequence[Path]) -> tuple[tuple[str, int, int, int], ...]:
+    """Every file under `folders`: its path, inode, size and modification time."""
+    found = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue
+            found.append((str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+@lru_cache(maxsize=8)
+def _environment(
+    folders: tuple[Path, ...],
+    state: tuple[tuple[str, int, int, int], ...],  # a key only
+) -> SandboxedEnvironment:
+    *template_dirs, builtins = folders
+    builtin = FolderLoader(builtins)
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({DEFAULT_PREFIX: builtin}, delimiter="/"),

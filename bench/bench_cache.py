@@ -4,6 +4,7 @@ Every figure is a ratio of two measurements taken in this run, each in fresh pro
 with a cache folder of its own (cold: empty) unless it says warm:
 
 1. a batch of 24 personalised packs on 3 routes, `--jobs 2`: cache on vs `--no-cache`;
+   1b. the same with a brand kit on every pack (`--only 11`);
 2. the all-cities pack rebuilt after one city file was edited vs its cold build (each a
    whole `brochure build` process);
 3. the same rebuild inside one warm process (what `--watch` does) vs that cold build;
@@ -72,28 +73,34 @@ def brochure(*args: str, cache: Path) -> float:
     return time.perf_counter() - start
 
 
-def team(folder: Path, packs: int) -> Path:
-    """A manifest of `packs` travellers, a third on each route, all topics."""
-    rows = ["traveller,cities,output"]
+def team(folder: Path, packs: int, kit: Path | None = None) -> Path:
+    """A manifest of `packs` travellers, a third on each route, all topics; with `kit`,
+    every pack carries that brand kit."""
+    rows = ["traveller,cities,brand,output"]
     for i in range(packs):
         route = ROUTES[i % len(ROUTES)]  # a delegation listed by name: routes mixed
-        rows.append(f"Delegate {i:02d},{';'.join(route)},pack-{i:02d}.pdf")
-    path = folder / "delegation.csv"
+        rows.append(f"Delegate {i:02d},{';'.join(route)},{kit or ''},pack-{i:02d}.pdf")
+    path = folder / ("delegation-kit.csv" if kit else "delegation.csv")
     path.write_text("\n".join(rows) + "\n")
     return path
 
 
-def batches(folder: Path, packs: int) -> None:
-    manifest = team(folder, packs)
+def batches(folder: Path, packs: int, branded: bool = False) -> None:
+    kit = None
+    if branded:
+        kit = folder / "trade-office"
+        brochure("brand", "new", str(kit), "--name", "Trade Office", cache=folder / "c-kit")
+    manifest = team(folder, packs, kit)
     times = {}
     for name, extra in (("no cache", ["--no-cache"]), ("cache", [])):
-        out, cache = folder / f"batch-{name}", folder / f"cache-batch-{name}"
+        out, cache = folder / f"batch-{name}-{branded}", folder / f"cache-batch-{name}-{branded}"
         times[name] = brochure(
             "batch", str(manifest), "-o", str(out), "-j", "2", *extra, cache=cache
         )
     speed = times["no cache"] / times["cache"]
+    label = "1b. the same with a brand kit" if branded else f"1. batch of {packs} packs"
     print(
-        f"1. batch of {packs} packs on 3 routes, -j 2: no cache {times['no cache']:.1f} s, "
+        f"{label} on 3 routes, -j 2: no cache {times['no cache']:.1f} s, "
         f"cache (cold) {times['cache']:.1f} s: {speed:.2f}x faster (target >= 3x)",
         flush=True,
     )
@@ -206,10 +213,13 @@ def main() -> None:
     """Run the four measurements and print each ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller batch and long pack")
-    parser.add_argument("--only", type=int, choices=[1, 2, 4, 6], help="one measurement")
+    parser.add_argument(
+        "--only", type=int, choices=[1, 11, 2, 4, 6], help="one measurement (11: 1b)"
+    )
     args = parser.parse_args()
     steps: dict[int, Callable[[Path], None]] = {
         1: lambda folder: batches(folder, 6 if args.quick else 24),
+        11: lambda folder: batches(folder, 6 if args.quick else 24, branded=True),
         2: rebuilds,  # 2 and 3
         4: lambda folder: long_pack(folder, 4 if args.quick else 7),  # 4 and 5
         6: one_pack,

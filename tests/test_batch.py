@@ -585,3 +585,29 @@ def test_a_damaged_record_is_reported_and_its_packs_rebuilt(tmp_path: Path) -> N
     assert not is_current(state, "a.pdf", pdf, "f")
     save_state(tmp_path, {"v1.pdf": Built("g")})
     assert load_state(tmp_path) == ({"v1.pdf": Built("g")}, [])
+
+
+def test_packs_with_one_kit_share_their_chapters_through_the_part_cache(tmp_path: Path) -> None:
+    """Every task unpacks the kit's bytes at the same path, so the HTML of a chapter is the
+    same in every pack that uses the kit, and the second traveller's pack takes it from
+    the part cache: it lays out its own front, not the chapters again."""
+    from holds import run_brochure
+
+    make_kit(tmp_path / "kit")
+    cache = tmp_path / "cache"
+    head = "traveller,cities,topics,brand,output\n"
+    rows = ["Ann Ash,ningbo,regions,kit,ann.pdf\n", "Bo Birch,ningbo,regions,kit,bo.pdf\n"]
+
+    def batch(lines: list[str]) -> int:
+        (tmp_path / "team.csv").write_text(head + "".join(lines))
+        args = ("batch", str(tmp_path / "team.csv"), "-o", str(tmp_path / "out"), "-j", "1")
+        code, _, stderr = run_brochure(*args, env={"BROCHURE_CACHE_DIR": str(cache)})
+        assert code == 0, stderr
+        return len(list(cache.rglob("*.part")))
+
+    first = batch(rows[:1])
+    both = batch(rows)  # Ann's pack is unchanged (skipped); Bo's is built
+    assert first >= 5 and 1 <= both - first <= first // 2, (first, both)
+    for name, traveller in (("ann.pdf", "Ann Ash"), ("bo.pdf", "Bo Birch")):
+        cover = page_texts(tmp_path / "out" / name)[0]
+        assert traveller in cover and "Testco" in cover, cover

@@ -40,9 +40,9 @@ def test_a_manifest_of_10000_rows_is_checked_quickly_in_flat_memory(tmp_path: Pa
     out = tmp_path / "out"
     big = _rows(tmp_path / "big.csv", 10_000)
     plan(_rows(tmp_path / "warm.csv", 10), out)  # imports and the catalog's first load
-    started_at = time.perf_counter()
+    started_at = time.process_time()  # CPU time: the other xdist worker shares the cores
     jobs = plan(big, out)
-    per_thousand = (time.perf_counter() - started_at) / 10
+    per_thousand = (time.process_time() - started_at) / 10
     assert len(jobs) == 10_000
     assert per_thousand < 0.6, f"{per_thousand:.2f} s per 1,000 rows"  # about 0.15 here
     # memory: a bounded cost per row (the jobs themselves), nothing that grows faster

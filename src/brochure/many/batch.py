@@ -27,6 +27,7 @@ from ..content.models import PackRequest
 from ..errors import BrochureError, OutputError
 from ..look.brand import find_brand_file
 from ..pack import BuildResult, prepare, render_pack
+from ..render.cache import default_root
 from ..render.limits import cores, peak_memory_mb
 from ..render.output import remove_stale_temps, write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
@@ -203,12 +204,15 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
     """Render one pack in a worker; return its bytes or the reason it failed, never raise.
 
     With a `bundle`, the content folder and brand kit come with the task as bytes and are
-    unpacked into a private temporary folder, so the pack sees one consistent copy.
+    unpacked, so the pack sees one consistent copy: with the part cache on, into its
+    folder, at paths named by the bytes' digest (see snapshot.unpacked), else into a
+    private temporary folder.
     """
     start = time.perf_counter()
     try:
         request = PackRequest.model_validate(request_data)
-        with unpacked(bundle or {}) as places:
+        shared = default_root() / "bundles" if request.cache else None
+        with unpacked(bundle or {}, shared) as places:
             try:
                 body, result = render_pack(
                     prepare(request.model_copy(update=_moved(request, places)))

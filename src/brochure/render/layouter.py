@@ -3,8 +3,9 @@ processes, with the part cache in front of either.
 
 `Layouter.submit(html)` gives a future `LaidDocument` (pages, images, PDF);
 `document(html)` waits for it. `SessionLayouter` lays documents out in this process,
-`PoolLayouter` in worker processes (spawned once per process and kept warm: `--watch` and
-the tests reuse them), and `CachedLayouter` asks the part cache first and fills it.
+`PoolLayouter` in worker processes (spawned on first use, only for a plan with two or more
+documents to lay out side by side, and kept warm: `--watch` and the tests reuse them), and
+`CachedLayouter` asks the part cache first and fills it.
 """
 
 from __future__ import annotations
@@ -82,13 +83,6 @@ class PoolLayouter(Layouter):
         except BrokenProcessPool:
             stop_workers()
             return _pool(self.jobs).submit(_lay_out, *self._pack, html, tagged, write, attach)
-
-
-def start_workers(jobs: int) -> None:
-    """Start `jobs` layout workers now, so that they are ready when the pack's HTML is."""
-    pool = _pool(jobs)
-    for _ in range(jobs):
-        pool.submit(int)
 
 
 def wait(future: Future[LaidDocument]) -> LaidDocument:

@@ -272,9 +272,13 @@ def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert info.exit_code == 0, info.output
     assert info.output.startswith(f"{tmp_path}: 2 parts,"), info.output
     assert "at most 1,000 MB" in info.output
+    unpacked = tmp_path / cachemod.BUNDLES / "0123abcd"  # a batch's copy of a kit
+    unpacked.mkdir(parents=True)
+    (unpacked / "brand.yml").write_text("meta:\n  name: Testco\n")
     cleared = runner.invoke(main, ["cache", "clear"])
     assert cleared.exit_code == 0 and cleared.output == "removed 2 parts from the cache\n"
     assert PartCache().info().entries == 0
+    assert not (tmp_path / cachemod.BUNDLES).exists()
 
 
 # Packs built from the cache --------------------------------------------------------------

@@ -27,7 +27,7 @@ from ..content.models import PackRequest
 from ..errors import BrochureError, OutputError
 from ..look.brand import find_brand_file
 from ..pack import BuildResult, prepare, render_pack
-from ..render.cache import default_root
+from ..render.cache import BUNDLES, default_root
 from ..render.limits import cores, peak_memory_mb
 from ..render.output import remove_stale_temps, write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
@@ -211,7 +211,7 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
     start = time.perf_counter()
     try:
         request = PackRequest.model_validate(request_data)
-        shared = default_root() / "bundles" if request.cache else None
+        shared = default_root() / BUNDLES if request.cache else None
         with unpacked(bundle or {}, shared) as places:
             try:
                 body, result = render_pack(

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ _SUFFIX = ".part"
 DEFAULT_MAX_BYTES = 10**9  # 1 GB
 #: Where the fonts a system may lay text out with live (fontconfig's usual folders).
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+
+
+#: The folder, inside the cache's, where batches unpack kits and content (many/snapshot.py).
+BUNDLES = "bundles"
 
 
 def default_root() -> Path:
@@ -160,7 +165,9 @@ class PartCache:
         return CacheInfo(self.root, len(entries), size, self.max_bytes)
 
     def clear(self) -> int:
-        """Delete every entry; how many there were."""
+        """Delete every entry, and the batches' unpacked kits (BUNDLES); how many entries
+        there were."""
+        shutil.rmtree(self.root / BUNDLES, ignore_errors=True)
         gone = 0
         for path, _ in list(self._entries()):
             with contextlib.suppress(OSError):

@@ -72,3 +72,12 @@ def test_a_bundle_path_cannot_leave_its_folder(tmp_path: Path) -> None:
             pass
     assert not (tmp_path / "escape.txt").exists()
     assert list((tmp_path / "bundles").iterdir()) == []  # no half-written copy left
+
+
+def test_a_cache_folder_that_cannot_be_written_gives_a_private_copy(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    with unpacked({"brand": KIT}, blocker / "bundles") as places:
+        assert (places["brand"] / "brand.yml").read_bytes() == KIT["brand.yml"]
+        assert not places["brand"].is_relative_to(tmp_path)
+    assert not places["brand"].exists()

@@ -101,8 +101,13 @@ def unpacked(
         yield {}
         return
     if shared is not None:
-        yield {name: _shared_copy(shared, files) for name, files in folders.items()}
-        return
+        try:
+            places = {name: _shared_copy(shared, files) for name, files in folders.items()}
+        except OSError:  # a cache folder that cannot be written is no cache: a private copy
+            pass
+        else:
+            yield places
+            return
     with tempfile.TemporaryDirectory(prefix="brochure-task-") as tmp:
         places = {}
         for name, files in folders.items():

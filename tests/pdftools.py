@@ -108,11 +108,13 @@ def fonts_of(path: Path, text: str) -> set[str]:
 
 
 def toc_entries(contents_text: str) -> dict[str, int]:
-    """Parse `Title ..... 12` lines of the contents page."""
+    """Parse the `Title 12` lines of the contents page (a title, then its page number;
+    leader dots between them, as some kits print, are skipped; the running foot is not
+    an entry)."""
     entries = {}
     for line in contents_text.splitlines():
-        match = re.match(r"^(.*?)[\s.\u2024\u2026]*?\s*(\d+)\s*$", line.strip())
-        if match and "." in line:
+        match = re.match(r"^(.*?\S)[\s.\u2024\u2026]*\s(\d{1,3})$", line.strip())
+        if match and not re.search(r"Page \d+ of$", match[1]):
             entries[match[1].rstrip(" .")] = int(match[2])
     return entries
 

@@ -15,6 +15,7 @@ import pytest
 
 import brochure
 from brochure.pack import BuildResult
+from brochure.render.parts.shapes import forget_shapes
 from brochure.resources import builtin_data
 
 
@@ -33,6 +34,13 @@ def one_layout_process_per_build() -> None:
     (Worker pools would only compete for the same cores; the tests of parallel layout in
     test_part_cache.py ask for them, and test_cli.py checks the default without this.)"""
     os.environ["BROCHURE_JOBS"] = "1"
+
+
+@pytest.fixture(autouse=True)
+def fronts_not_seen_before() -> None:
+    """Each test starts as a fresh process would: no front shapes remembered (a pack laid
+    out in parts skips the front's draft when this process has seen its markup)."""
+    forget_shapes()
 
 
 @pytest.fixture

@@ -21,6 +21,13 @@ from brochure.render.cache import PartCache
 from brochure.render.layouter import CachedLayouter, Layouter
 from brochure.render.pages import Bookmark, LaidDocument, LaidPage, PageFacts, PlacedImage
 from brochure.render.parts.plan import PartPolicy
+from brochure.render.parts.shapes import (
+    FrontShape,
+    forget_shapes,
+    known_shape,
+    markup_key,
+    remember_shape,
+)
 from brochure.render.weasy import FileToAttach, LayoutSession, RenderOptions
 from pdftools import internal_links, outline, page_texts, structure_problems
 from test_parts import assert_same_pictures
@@ -373,6 +380,67 @@ def test_a_pack_from_the_cache_reads_as_the_pack_laid_out_whole(
     assert structure_problems(cold.path) == []
     # one copy of each font (render/parts/fonts.py): about the size of the whole layout
     assert cold.path.stat().st_size <= 1.15 * whole.path.stat().st_size
+
+
+def _fronts(layouts: list[str]) -> list[str]:
+    return [html for html in layouts if 'id="cover"' in html]
+
+
+def _uncached_parts(out: Path, **options: Any) -> brochure.BuildResult:
+    """The pack laid out in parts as the cache would, without the cache."""
+    return brochure.build_pack(
+        **{**SMALL, "jobs": 1, **options},
+        part_policy=PartPolicy(reuse=True),
+        cache=False,
+        output=out,
+    )
+
+
+def test_a_front_seen_before_is_laid_out_once_without_a_draft(
+    tmp_path: Path, own_cache: Path, layouts: list[str]
+) -> None:
+    build(tmp_path / "ann.pdf", traveller="Ann Example")
+    assert len(_fronts(layouts)) == 2  # a draft, then with the page numbers
+    layouts.clear()
+    bo = build(tmp_path / "bo.pdf", traveller="Bo Example")
+    fronts = _fronts(layouts)
+    assert len(fronts) == 1 and "Bo Example" in fronts[0]
+    assert len(layouts) <= 3, len(layouts)  # the front, the itinerary, perhaps the heads
+    # the same bytes as the same pack laid out with a draft, by a process that has not
+    # seen the front (the cache left out)
+    forget_shapes()
+    drafted = _uncached_parts(tmp_path / "bo-drafted.pdf", traveller="Bo Example")
+    assert len(_fronts(layouts)) == 3
+    assert bo.path.read_bytes() == drafted.path.read_bytes()
+
+
+def test_a_wrong_guess_of_the_front_is_laid_out_again(
+    tmp_path: Path, own_cache: Path, layouts: list[str]
+) -> None:
+    right = _uncached_parts(tmp_path / "right.pdf", traveller="Ann Example")
+    draft = _fronts(layouts)[0]
+    shapes = {
+        "one page longer": lambda s: FrontShape(s.pages + s.pages[-1:]),
+        "an anchor on another page": lambda s: FrontShape(
+            ((s.pages[0][0], s.pages[0][1] + ("contents",)), *s.pages[1:])
+        ),
+    }
+    laid = known_shape(markup_key(draft))  # what the front turned out to be
+    assert laid is not None
+    for name, wrong in shapes.items():
+        remember_shape(markup_key(draft), wrong(laid))
+        layouts.clear()
+        again = _uncached_parts(tmp_path / f"{name}.pdf", traveller="Ann Example")
+        assert len(_fronts(layouts)) == 2, name  # the guess, then laid out again
+        assert again.path.read_bytes() == right.path.read_bytes(), name
+
+
+def test_the_markup_key_ignores_text_but_not_tags_attributes_or_styles() -> None:
+    page = '<html><head><style>{}</style></head><body><p class="{}">{}</p></body></html>'
+    key = markup_key(page.format("p {}", "a", "Ann"))
+    assert markup_key(page.format("p {}", "a", "Bo, a much longer name")) == key
+    assert markup_key(page.format("p {}", "b", "Ann")) != key
+    assert markup_key(page.format("p { color: red }", "a", "Ann")) != key
 
 
 def test_the_cache_folder_defaults_to_the_users_cache(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,8 @@
 every pack when the part cache is on so that unchanged parts are reused.
 
 Every page is laid out once, except the front (cover and contents: two to four pages),
-which is laid out twice (a draft, then with the page numbers), and, when the styles print
+which is laid out twice (a draft, then with the page numbers; once when a front of the same
+markup was laid out in this process before, see shapes.py), and, when the styles print
 page numbers, a part whose targets' page numbers were not all known when it was laid
 out: it is laid out again once they are. Peak memory is that of the largest part.
 """
@@ -37,6 +38,7 @@ from .plan import (
     front_document,
     part_document,
 )
+from .shapes import FrontShape, known_shape, markup_key, remember_shape
 from .stitch import PartPdf, stitch
 
 _WHOLE = "render this pack whole (--layout whole)"
@@ -98,40 +100,52 @@ def render_in_parts(plan: LayoutPlan, lay: Layouter) -> Rendered:
     """Lay out a draft of the front, the parts, then the front (with their page numbers)
     and the chrome; stitch.
 
-    The draft goes first: it fails fast on a bad cover and tells the front's length.
-    Parts that do not depend on where they start are handed to the layouter with it (a
-    pool lays them out side by side); the rest follow in order.
+    The draft tells the front's length, first side and anchors. It goes first, and fails
+    fast on a bad cover; it is skipped when a front with the same markup was laid out in
+    this process before (shapes.py): its shape is the guess, and the front laid out with
+    the page numbers must confirm it. Parts that do not depend on where they start are
+    handed to the layouter at once (a pool lays them out side by side); the rest follow
+    in order.
     """
     split = plan.split
     assert split is not None, "a plan in parts"
-    drafting = lay.submit(front_document(split, {}), write=False)
+    draft_html = front_document(split, {})
+    markup = markup_key(draft_html)
+    shape = known_shape(markup)
+    drafting = None if shape is not None else lay.submit(draft_html, write=False)
     early = _submit_free_parts(lay, plan, _FIRST_SIDE)
-    draft = wait(drafting)
-    front_length = len(_kept(draft, 0, last=False))
-    first_side = draft.pages[0].facts.side
-    messages = [draft.messages]
-    for _attempt in range(2):  # the contents may break anew once numbers are known
-        before = draft.pages[:front_length]
-        known = {a: i + 1 for i, p in enumerate(before) for a in p.anchors}
+    messages: list[tuple[str, ...]] = []
+    if drafting is not None:
+        draft = wait(drafting)
+        shape = FrontShape.of([draft.pages[i] for i in _kept(draft, 0, last=False)])
+        messages.append(draft.messages)
+    assert shape is not None
+    # The contents may break anew once numbers are known; a guessed shape may be wrong.
+    for _attempt in range(2 if drafting is not None else 3):
+        front_length, first_side = len(shape.pages), shape.first_side
+        known = {a: i + 1 for i, (_, anchors) in enumerate(shape.pages) for a in anchors}
         parts = _lay_out_parts(lay, plan, front_length, first_side, known, early)
         if not plan.sided:  # laid out on any side: give their pages the pack's
             _set_sides(parts, front_length, first_side)
         targets = _numbered(external_targets(split, [split.front], known), 1)
         fronting = lay.submit(front_document(split, targets), attach=True)
-        guess = [p.facts for p in (*before, *(page for part in parts for page in part.pages))]
+        guess = [facts for facts, _ in shape.pages]
+        guess += [page.facts for part in parts for page in part.pages]
         chroming = lay.submit(chrome_document(split, guess), tagged=False)
         front = wait(fronting)
         keep = _kept(front, 0, last=False)
         messages += [front.messages, *(p.messages for p in parts)]
-        side = front.pages[0].facts.side
-        if len(keep) == front_length and (side == first_side or not plan.sided):
+        laid = FrontShape.of([front.pages[i] for i in keep])
+        if shape.agrees(laid, plan.sided):
             break
-        # The front has another length (or the pack starts on a left page): lay out again.
-        draft, front_length, first_side = front, len(keep), side
+        # The front has another length or shape (or the pack starts on a left page): its
+        # layout is the draft now, and it is laid out again.
+        shape = laid
     else:
         raise RenderError(
             f"the contents pages changed length once page numbers were known; {_WHOLE}"
         )
+    remember_shape(markup, laid)
     if not plan.sided and front.pages[0].facts.side != first_side:  # right to left
         _set_sides(parts, front_length, front.pages[0].facts.side)
     pages = [front.pages[i] for i in keep] + [page for part in parts for page in part.pages]

@@ -419,11 +419,16 @@ def test_a_wrong_guess_of_the_front_is_laid_out_again(
 ) -> None:
     right = _uncached_parts(tmp_path / "right.pdf", traveller="Ann Example")
     draft = _fronts(layouts)[0]
-    shapes = {
-        "one page longer": lambda s: FrontShape(s.pages + s.pages[-1:]),
-        "an anchor on another page": lambda s: FrontShape(
-            ((s.pages[0][0], s.pages[0][1] + ("contents",)), *s.pages[1:])
-        ),
+
+    def longer(s: FrontShape) -> FrontShape:
+        return FrontShape(s.pages + s.pages[-1:])
+
+    def moved(s: FrontShape) -> FrontShape:  # an anchor of page 2 guessed on page 1
+        return FrontShape(((s.pages[0][0], s.pages[0][1] + ("contents",)), *s.pages[1:]))
+
+    shapes: dict[str, Callable[[FrontShape], FrontShape]] = {
+        "one page longer": longer,
+        "an anchor on another page": moved,
     }
     laid = known_shape(markup_key(draft))  # what the front turned out to be
     assert laid is not None

@@ -5,6 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +23,8 @@ from brochure.cli import main
 from brochure.render import cache as cachemod
 from brochure.render import layouter as layoutermod
 from brochure.render.cache import PartCache
-from brochure.render.layouter import CachedLayouter, Layouter
+from brochure.render.claims import CLAIM_TTL, Claims
+from brochure.render.layouter import CachedLayouter, Layouter, wait
 from brochure.render.pages import Bookmark, LaidDocument, LaidPage, PageFacts, PlacedImage
 from brochure.render.parts.plan import PartPolicy
 from brochure.render.parts.shapes import (
@@ -268,6 +274,115 @@ def test_a_cache_that_cannot_be_written_is_no_cache(tmp_path: Path) -> None:
     store = PartCache(blocker / "cache")
     store.put("aa" * 32, laid())  # no error: the build goes on without it
     assert store.get("aa" * 32, ResourcePolicy([tmp_path])) is None
+
+
+def test_a_claim_is_held_until_released_and_a_dead_owners_claim_is_stale(
+    tmp_path: Path,
+) -> None:
+    claims = Claims(tmp_path)
+    assert claims.claim("ab" * 32) and claims.held("ab" * 32)
+    assert not claims.claim("ab" * 32)  # held: a second claim waits instead
+    claims.release("ab" * 32)
+    assert not claims.held("ab" * 32) and claims.claim("ab" * 32)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / "cd" / ("cd" * 32 + ".claim")
+    dead.parent.mkdir()
+    dead.write_text(str(gone.pid))  # a process that has exited
+    assert not claims.held("cd" * 32) and claims.claim("cd" * 32)
+    old = tmp_path / "ef" / ("ef" * 32 + ".claim")
+    old.parent.mkdir()
+    old.write_text(str(os.getppid()))  # a live process, but a claim past its time
+    os.utime(old, (time.time() - CLAIM_TTL - 1,) * 2)
+    assert not claims.held("ef" * 32) and claims.claim("ef" * 32)
+
+
+def test_a_document_another_process_claimed_is_taken_from_the_cache_once_kept(
+    tmp_path: Path,
+) -> None:
+    here, other = cached(tmp_path), cached(tmp_path)  # two processes sharing a folder
+    key = here.key("b", tagged=True, write=True, attach=False)
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _claim_for(here, key, owner.pid)
+        waiting = here.submit("b")  # claimed: not laid out here, and nothing blocks
+        here.submit("c")
+        assert _calls(here) == 1 and not waiting.done()
+
+        def finish() -> None:  # the owner keeps its entry, and ends
+            other.cache.put(key, laid("b"))
+            _drop(owner)
+
+        threading.Timer(0.3, finish).start()
+        assert wait(waiting) == laid("b") and _calls(here) == 1
+    finally:
+        owner.kill()
+        owner.wait()
+
+
+def _claim_for(lay: CachedLayouter, key: str, pid: int) -> None:
+    """Write the claim another process `pid` would have written on `key`."""
+    path = lay.cache.root / key[:2] / f"{key}.claim"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(pid))
+
+
+def _calls(lay: CachedLayouter) -> int:
+    assert isinstance(lay.inner, Counting)
+    return lay.inner.calls
+
+
+def _drop(owner: subprocess.Popen[bytes]) -> None:
+    """The owner ends (so its claim is gone)."""
+    owner.kill()
+    owner.wait()
+
+
+def test_a_document_whose_claimant_died_without_keeping_it_is_laid_out_here(
+    tmp_path: Path,
+) -> None:
+    here = cached(tmp_path)
+    key = here.key("b", tagged=True, write=True, attach=False)
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    _claim_for(here, key, owner.pid)
+    waiting = here.submit("b")
+    threading.Timer(0.3, lambda: _drop(owner)).start()
+    assert wait(waiting) == laid("b") and _calls(here) == 1
+    assert not here.cache.claims.held(key)  # released once laid out and kept
+    assert here.cache.get(key, here.policy) == laid("b")
+
+
+_COUNTED = """
+import json, sys, brochure
+from brochure.render.weasy import LayoutSession
+real, seen = LayoutSession.document, []
+def counted(self, html, **kw):
+    seen.append(1)
+    return real(self, html, **kw)
+LayoutSession.document = counted
+brochure.build_pack(cities=["tianjin"], topics=["regions", "investment"], jobs=1,
+                    build_date="2026-11-20", output=sys.argv[1])
+print(len(seen))
+"""
+
+
+def test_two_builds_started_together_lay_each_part_out_once_between_them(
+    tmp_path: Path, own_cache: Path
+) -> None:
+    def start(name: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-c", _COUNTED, str(tmp_path / f"{name}.pdf")],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    first, second = start("a"), start("b")
+    together = [int(p.communicate(timeout=300)[0]) for p in (first, second)]
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    os.environ["BROCHURE_CACHE_DIR"] = str(tmp_path / "alone")  # restored by own_cache
+    alone = start("alone")
+    once = int(alone.communicate(timeout=300)[0])
+    assert sum(together) == once, (together, once)
 
 
 def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,8 @@ Entries are single files, written to a temporary name and renamed (safe under co
 writers: a reader sees a whole entry or none), each with a digest of its own bytes (an
 entry that fails it is ignored and deleted). The least recently used are evicted past
 `max_bytes`. The folder is the user's cache folder (platformdirs), or $BROCHURE_CACHE_DIR.
+Processes sharing the folder claim an entry before laying it out (claims.py), so that two
+of them do not lay the same document out at once.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..access import ResourcePolicy
+from .claims import Claims
 from .pages import Bookmark, LaidDocument, LaidPage, PageFacts, PlacedImage
 
 #: Raise when the entry layout or the meaning of a key changes: old entries are then misses.
@@ -90,6 +93,7 @@ class PartCache:
         self.root = default_root() if root is None else root
         self.max_bytes = max_bytes
         self._size: int | None = None  # bytes in the folder, as last counted plus written
+        self.claims = Claims(self.root)  # who lays which entry out now (claims.py)
         self.hits = 0
         self.misses = 0
 
@@ -168,6 +172,7 @@ class PartCache:
         """Delete every entry, and the batches' unpacked kits (BUNDLES); how many entries
         there were."""
         shutil.rmtree(self.root / BUNDLES, ignore_errors=True)
+        self.claims.clear()
         gone = 0
         for path, _ in list(self._entries()):
             with contextlib.suppress(OSError):

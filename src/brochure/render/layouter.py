@@ -5,7 +5,9 @@ processes, with the part cache in front of either.
 `document(html)` waits for it. `SessionLayouter` lays documents out in this process,
 `PoolLayouter` in worker processes (spawned on first use, only for a plan with two or more
 documents to lay out side by side, and kept warm: `--watch` and the tests reuse them), and
-`CachedLayouter` asks the part cache first and fills it.
+`CachedLayouter` asks the part cache first and fills it; a document another process has
+claimed (claims.py) is taken from the cache when that process has kept it, not laid out
+twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import hashlib
 import multiprocessing
 import os
 import signal
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -196,18 +200,61 @@ class CachedLayouter(Layouter):
     def submit(
         self, html: str, *, tagged: bool = True, write: bool = True, attach: bool = False
     ) -> Future[LaidDocument]:
-        """The cached document, or a new one laid out and then kept."""
+        """The cached document, or a new one laid out and then kept; one that another
+        process is laying out now is waited for when its result is asked for."""
+        flags = {"tagged": tagged, "write": write, "attach": attach}
         key = self.key(html, tagged=tagged, write=write, attach=attach)
         found = self._found.pop(key, None) or self.cache.get(key, self.policy)
         if found is not None:
             return _done(found)
-        future = self.inner.submit(html, tagged=tagged, write=write, attach=attach)
+        if not self.cache.claims.claim(key):
+            return _Awaited(lambda: self._awaited(key, html, flags))
+        return self._lay_out(key, html, flags)
+
+    def _lay_out(self, key: str, html: str, flags: dict[str, bool]) -> Future[LaidDocument]:
+        """Lay a claimed document out, keep it, and drop the claim."""
+        try:
+            future = self.inner.submit(html, **flags)
+        except BaseException:
+            self.cache.claims.release(key)
+            raise
         future.add_done_callback(lambda done: self._keep(key, done))
         return future
 
     def _keep(self, key: str, done: Future[LaidDocument]) -> None:
-        if not done.cancelled() and done.exception() is None:
-            self.cache.put(key, done.result())
+        try:
+            if not done.cancelled() and done.exception() is None:
+                self.cache.put(key, done.result())
+        finally:
+            self.cache.claims.release(key)
+
+    def _awaited(self, key: str, html: str, flags: dict[str, bool]) -> LaidDocument:
+        """The document another process claimed: from the cache once its claim is gone,
+        or laid out here if that process did not keep it (it failed, or died)."""
+        pause = 0.02
+        while True:
+            while self.cache.claims.held(key):
+                time.sleep(pause)
+                pause = min(2 * pause, 0.25)
+            found = self.cache.get(key, self.policy)
+            if found is not None:
+                return found
+            if self.cache.claims.claim(key):
+                return wait(self._lay_out(key, html, flags))
+
+
+class _Awaited(Future[LaidDocument]):
+    """A document another process is laying out: waited for when its result is asked for,
+    so that the documents submitted after it are laid out meanwhile."""
+
+    def __init__(self, fetch: Callable[[], LaidDocument]) -> None:
+        super().__init__()
+        self._fetch = fetch
+
+    def result(self, timeout: float | None = None) -> LaidDocument:
+        if not self.done():
+            self.set_result(self._fetch())
+        return super().result(timeout)
 
 
 def _attachments(options: RenderOptions) -> str:

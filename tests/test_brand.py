@@ -19,7 +19,7 @@ from brochure.cli import main
 from brochure.errors import BrandError
 from brochure.look.brand import load_brand
 from brochure.resources import builtin_fonts
-from pdftools import fonts_of_word, page_sizes, page_texts, region_text
+from pdftools import fonts_of_word, outline, page_sizes, page_texts, region_text, toc_entries
 
 PRIMARY = (10, 127, 90)  # #0a7f5a
 LOGO = (255, 0, 170)  # #ff00aa
@@ -349,3 +349,25 @@ def test_templates_in_a_kit_are_sandboxed(kit: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "unsafe template" in result.stderr or "__class__" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_kit_contents_of_bare_links_keeps_its_page_numbers(kit: Path, tmp_path: Path) -> None:
+    """The built-in contents puts each number after a hairline (`toc-link`); a kit that
+    writes its own entries as bare links gets the dotted leader, with the same numbers."""
+    (kit / "templates").mkdir()
+    (kit / "templates" / "contents.html").write_text(
+        '{% extends "!default/contents.html" %}\n'
+        '{% block contents_list %}<ol class="toc">{% for view in cities %}'
+        '<li class="toc-chapter"><a href="#{{ view.anchor }}">{{ view.city.name }}</a></li>'
+        "{% endfor %}</ol>{% endblock %}\n"
+    )
+    options: dict[str, Any] = {"cities": ["ningbo", "qingdao"], "topics": ["regions"]}
+    plain = brochure.build_pack(**options, cache=False, output=tmp_path / "plain.pdf")
+    kitted = brochure.build_pack(**options, brand=kit, cache=False, output=tmp_path / "k.pdf")
+    built_in, own = page_texts(plain.path)[1], page_texts(kitted.path)[1]
+    leader = re.compile(r"\.{10}")  # the leader, a dot at a time
+    assert not leader.search(built_in) and leader.search(own)
+    opened = {b.title.split(" ")[0]: b.page for b in outline(kitted.path) if b.level == 1}
+    want = {name: opened[name] for name in ("Ningbo", "Qingdao")}
+    assert toc_entries(own) == want
+    assert want.items() <= toc_entries(built_in).items()

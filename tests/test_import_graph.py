@@ -147,6 +147,7 @@ def test_the_adapter_imports_only_what_it_stands_on() -> None:
     assert set(GRAPH["brochure.render.weasy"]) <= {
         "brochure.access",
         "brochure.errors",
+        "brochure.render.heap",
         "brochure.render.limits",
         "brochure.render.pages",
     }

@@ -82,3 +82,50 @@ def test_only_weasyprints_own_failures_become_layout_errors() -> None:
     assert isinstance(caught.value.__cause__, AttributeError)
     with pytest.raises(AttributeError, match="_page_box"), weasy._weasyprint():
         weasy._page_box(object())  # fails inside brochure's code: surfaces as it is
+
+
+def test_collections_are_rarer_while_weasyprint_works_and_as_before_afterwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """heap.py: a higher threshold and frozen old objects during layout, restored after."""
+    import gc
+
+    import weasyprint
+
+    from brochure.render import heap
+
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    layout = weasyprint.HTML.render
+
+    def watched(self: object, *args: object, **kwargs: object) -> object:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "render", watched)
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        render(tmp_path, "<p>Tianjin</p>")
+        (threshold, frozen), *_ = seen
+        assert threshold == (heap.YOUNG_THRESHOLD, 10, 10) and frozen > 1000
+        assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0
+        with heap.fewer_collections(), heap.fewer_collections():
+            assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
+        assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_objects_a_process_froze_itself_stay_frozen() -> None:
+    import gc
+
+    from brochure.render import heap
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with heap.fewer_collections():
+            pass
+        assert gc.get_freeze_count() > frozen - 100  # (objects die frozen too), not 0
+    finally:
+        gc.unfreeze()

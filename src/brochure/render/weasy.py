@@ -21,6 +21,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from ..access import ResourcePolicy
 from ..errors import BrochureError, RenderError, ResourceError
+from .heap import fewer_collections
 from .limits import Limits, bounded
 from .pages import Bookmark, LaidDocument, LaidPage, PageFacts, PlacedImage
 
@@ -163,10 +164,11 @@ def _weasyprint() -> Iterator[None]:
     """Around one call into WeasyPrint: turn what its layout code raises into our errors.
 
     Only WeasyPrint's own calls are guarded: an exception raised in brochure's code is a
-    bug and goes on as it is.
+    bug and goes on as it is. Collections are rarer meanwhile (see heap.py).
     """
     try:
-        yield
+        with fewer_collections():
+            yield
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         if isinstance(cause, BrochureError):

@@ -1,0 +1,49 @@
+"""Fewer garbage collections while WeasyPrint lays out and writes a document.
+
+Laying out a page allocates hundreds of thousands of boxes, and with Python's default
+thresholds the cycle collector runs every 700 of them: a two-city pack paid about 1 s of
+its 7 s for some 850 collections, most of them walking objects that were alive before the
+document started (brochure, WeasyPrint, the fonts, the content). Inside `fewer_collections`
+those objects are set aside (`gc.freeze`) and a collection waits for 10,000 new objects
+instead of 700; the collector still runs, so a document's cycles are still freed as it
+grows. Measured on a two-city pack laid out whole: 0.5 s of collections instead of 1.1 s,
+the same peak memory. The process's settings are restored when the last document ends.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+#: New objects between two collections of the youngest generation (Python's default: 700).
+YOUNG_THRESHOLD = 10_000
+
+_lock = threading.Lock()
+_depth = 0
+_saved: tuple[int, int, int] = gc.get_threshold()
+_froze = False  # whether we froze (a process that froze objects itself keeps them frozen)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect less often until the block ends (nested and threaded uses share one setting)."""
+    global _depth, _saved, _froze
+    with _lock:
+        if _depth == 0:
+            _saved = gc.get_threshold()
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
+            gc.set_threshold(max(YOUNG_THRESHOLD, _saved[0]), *_saved[1:])
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                gc.set_threshold(*_saved)
+                if _froze:
+                    gc.unfreeze()

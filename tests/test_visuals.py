@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+import segno
 import weasyprint
 import zxingcpp
 from PIL import Image
@@ -21,6 +22,7 @@ from brochure.look.charts import LABEL_SIZE, population_chart, sector_matrix, te
 from brochure.look.geomap import ZH_SIZE, CityPoint, china_map, city_inset, land
 from brochure.look.palette import Palette, root_properties
 from brochure.look.qr import QUIET_ZONE, qr_svg
+from brochure.look.qrmask import qr_matrix
 from brochure.resources import builtin_data, builtin_styles
 from pdftools import fonts_of, page_texts
 
@@ -489,6 +491,31 @@ def test_qr_svg_structure() -> None:
     assert qr_svg(url, size_mm=25, colour="#123b5d").count("#123b5d") == 1
     with pytest.raises(ValueError, match="non-empty"):
         qr_svg("")
+
+
+def _addresses() -> list[str]:
+    """Every address in the bundled content, and made-up ones of every length up to 600."""
+    text = "".join(path.read_text(encoding="utf-8") for path in builtin_data().rglob("*.yml"))
+    bundled = sorted(set(re.findall(r"https?://[^\s'\"]+", text)))
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._?=&#%"
+    made_up = [
+        "https://" + "".join(letters[(7 * n + 13 * i * i) % len(letters)] for i in range(n))
+        for n in range(0, 600, 20)
+    ]
+    return bundled + made_up
+
+
+def test_qr_codes_are_the_codes_segno_makes() -> None:
+    """qrmask.py chooses segno's mask its own way: the modules must be segno's."""
+    addresses = _addresses()
+    versions = set()
+    for url in addresses:
+        ours = qr_matrix(url)
+        theirs = segno.make(url, error="m", micro=False, boost_error=True)
+        assert [bytes(row) for row in ours] == [bytes(row) for row in theirs.matrix], url
+        versions.add(theirs.version)
+    assert len(addresses) > 180 and len(versions) >= 12  # with version information (7 up)
+    assert any(isinstance(v, int) and v >= 7 for v in versions)
 
 
 @pytest.mark.parametrize(

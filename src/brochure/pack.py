@@ -20,6 +20,7 @@ from .look.context import build_context, build_date_today
 from .look.lapses import lapsed_facts
 from .look.templating import check_templates, render_html
 from .render.cache import PartCache
+from .render.heap import fewer_collections
 from .render.limits import Limits, bounded
 from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .render.parts.plan import PartPolicy, plan_layout
@@ -233,10 +234,11 @@ def build_pack(
         request = make_request(**options)
     elif options:
         raise BrochureError("give either a PackRequest or keyword options, not both")
-    prepared = prepare(request)
-    check_writable(output_path(prepared.request, prepared.selection))
-    body, result = render_pack(prepared, part_policy)
-    write_atomic(result.path, body)
+    with fewer_collections():  # see render/heap.py
+        prepared = prepare(request)
+        check_writable(output_path(prepared.request, prepared.selection))
+        body, result = render_pack(prepared, part_policy)
+        write_atomic(result.path, body)
     return result
 
 

@@ -77,10 +77,16 @@ def catalog_language(path: Path) -> str | None:
 
 def region_text(path: Path, page: int, top_mm: float, bottom_mm: float) -> str:
     """Text inside a horizontal band of a 1-based page, measured from the top in mm."""
-    with pdfplumber.open(path) as pdf:
-        p = pdf.pages[page - 1]
-        band = p.crop((0, top_mm * MM, p.width, min(bottom_mm * MM, p.height)))
-        return band.extract_text() or ""
+    pdf = pdfium.PdfDocument(path)
+    try:
+        p = pdf[page - 1]
+        width, height = p.get_size()
+        text = p.get_textpage().get_text_bounded(
+            0, max(height - bottom_mm * MM, 0), width, height - top_mm * MM
+        )
+        return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    finally:
+        pdf.close()
 
 
 def fonts_of(path: Path, text: str) -> set[str]:
@@ -127,13 +133,32 @@ def fonts_of_word(path: Path, word: str) -> set[str]:
 
 @functools.cache
 def _fonts_of_words(path: Path, size: int, mtime_ns: int) -> dict[str, frozenset[str]]:
-    """The fonts of every word of a PDF (pdfplumber), read once for each version of a file:
-    size and mtime are part of the key."""
+    """The fonts of every word of a PDF, read once for each version of a file (size and
+    mtime are part of the key). A word ends at a space or where the font changes."""
     found: dict[str, set[str]] = {}
-    with pdfplumber.open(path) as pdf:
-        for p in pdf.pages:
-            for w in p.extract_words(extra_attrs=["fontname"]):
-                found.setdefault(w["text"], set()).add(w["fontname"].split("+")[-1])
+    name = ctypes.create_string_buffer(256)
+    flags = ctypes.c_int()
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i].get_textpage()
+            word: list[str] = []
+            font = ""
+            for n in range(page.count_chars() + 1):
+                char = chr(pdfium_c.FPDFText_GetUnicode(page, n)) if n < page.count_chars() else " "
+                drawn = not char.isspace() and pdfium_c.FPDFText_IsGenerated(page, n) != 1
+                this = ""
+                if drawn:
+                    length = pdfium_c.FPDFText_GetFontInfo(page, n, name, len(name), flags)
+                    this = name.raw[: length - 1].decode().split("+")[-1]
+                if word and this != font:
+                    found.setdefault("".join(word), set()).add(font)
+                    word = []
+                if drawn:
+                    word.append(char)
+                    font = this
+    finally:
+        pdf.close()
     return {text: frozenset(fonts) for text, fonts in found.items()}
 
 

@@ -572,3 +572,26 @@ def test_the_cache_folder_defaults_to_the_users_cache(monkeypatch: pytest.Monkey
     import platformdirs
 
     assert cachemod.default_root() == Path(platformdirs.user_cache_dir("brochure")) / "parts"
+
+
+@pytest.mark.parametrize(
+    ("options", "started"),
+    [({"jobs": 2}, True), ({"jobs": 1}, False), ({"jobs": 2, "layout": "whole"}, False)],
+)
+def test_the_workers_fork_server_starts_before_the_content_is_loaded(
+    monkeypatch: pytest.MonkeyPatch, options: dict[str, Any], started: bool
+) -> None:
+    """So that it imports WeasyPrint while this process fills the templates."""
+    from brochure import pack
+
+    order: list[str] = []
+
+    def stop(request: object) -> None:
+        order.append("content")
+        raise brochure.BrochureError("stopped here by the test")
+
+    monkeypatch.setattr(layoutermod, "start_fork_server", lambda: order.append("fork server"))
+    monkeypatch.setattr(pack, "prepare", stop)
+    with pytest.raises(brochure.BrochureError, match="stopped here"):
+        brochure.build_pack(**SMALL, **options)
+    assert order == (["fork server", "content"] if started else ["content"])

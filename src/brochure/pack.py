@@ -234,6 +234,10 @@ def build_pack(
         request = make_request(**options)
     elif options:
         raise BrochureError("give either a PackRequest or keyword options, not both")
+    if (request.jobs or 1) > 1 and request.layout != "whole":
+        from .render.layouter import start_fork_server  # imports WeasyPrint
+
+        start_fork_server()
     with fewer_collections():  # see render/heap.py
         prepared = prepare(request)
         check_writable(output_path(prepared.request, prepared.selection))

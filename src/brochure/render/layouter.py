@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import Any
 
 from .._version import __version__
@@ -109,10 +110,24 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     """This process's pool of `jobs` workers, started on first use from a fork server that
     has imported WeasyPrint once (WeasyPrint is not safe to fork once it has rendered)."""
     if jobs not in _POOLS:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["brochure.render.layouter"])
-        _POOLS[jobs] = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_sigint)
+        _POOLS[jobs] = ProcessPoolExecutor(
+            jobs, mp_context=_fork_server(), initializer=_ignore_sigint
+        )
     return _POOLS[jobs]
+
+
+def _fork_server() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["brochure.render.layouter"])
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the workers' fork server now, so that it imports WeasyPrint (0.6 s) while this
+    process loads the content and fills the templates; the first worker then starts at
+    once. It costs a process and that import on another core if no worker is needed."""
+    _fork_server()
+    forkserver.ensure_running()
 
 
 def stop_workers() -> None:

@@ -12,7 +12,7 @@ with a cache folder of its own (cold: empty) unless it says warm:
    `--layout whole --no-cache`, with the peak memory of every process, and (5) the PDF
    sizes, parts vs whole;
 6. a typical two-city pack: the whole `brochure build` process (cold cache, and
-   `--no-cache`) vs the `weasyprint` command on the same final HTML (medians of 3,
+   `--no-cache`) vs the `weasyprint` command on the same final HTML (medians of 7,
    alternated).
 
 Run: .venv/bin/python bench/bench_cache.py [--quick] [--only N]   (about 12 minutes;
@@ -171,7 +171,7 @@ def long_pack(folder: Path, copies: int) -> None:
     )
 
 
-def one_pack(folder: Path, rounds: int = 3) -> None:
+def one_pack(folder: Path, rounds: int = 7) -> None:
     from brochure.resources import builtin_templates
 
     html = folder / "typical.html"

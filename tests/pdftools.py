@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,9 @@ def region_text(path: Path, page: int, top_mm: float, bottom_mm: float) -> str:
         pdf.close()
 
 
-def fonts_of(path: Path, text: str) -> set[str]:
-    """The font names used to draw any character of `text`, anywhere in the document
-    (pypdfium2, which reads a ligature as the letters it joins)."""
-    wanted = {ord(ch) for ch in text}
-    found: set[str] = set()
+def _chars(path: Path) -> Iterator[tuple[int, str, str]]:
+    """Every character pdfium reads, page by page (0-based), with the font that drew it:
+    "" for a space or line break pdfium made up between words, which no font drew."""
     name = ctypes.create_string_buffer(256)
     flags = ctypes.c_int()
     pdf = pdfium.PdfDocument(path)
@@ -101,16 +100,21 @@ def fonts_of(path: Path, text: str) -> set[str]:
         for i in range(len(pdf)):
             page = pdf[i].get_textpage()
             for n in range(page.count_chars()):
-                if pdfium_c.FPDFText_GetUnicode(page, n) not in wanted:
-                    continue
+                char = chr(pdfium_c.FPDFText_GetUnicode(page, n))
                 if pdfium_c.FPDFText_IsGenerated(page, n) == 1:
-                    continue  # a space pdfium made up between words: no font drew it
+                    yield i, char, ""
+                    continue
                 size = pdfium_c.FPDFText_GetFontInfo(page, n, name, len(name), flags)
                 assert 0 < size <= len(name), size
-                found.add(name.raw[: size - 1].decode().split("+")[-1])
+                yield i, char, name.raw[: size - 1].decode().split("+")[-1]
     finally:
         pdf.close()
-    return found
+
+
+def fonts_of(path: Path, text: str) -> set[str]:
+    """The font names used to draw any character of `text`, anywhere in the document
+    (pypdfium2, which reads a ligature as the letters it joins)."""
+    return {font for _, char, font in _chars(path) if char in text and font}
 
 
 def toc_entries(contents_text: str) -> dict[str, int]:
@@ -134,31 +138,18 @@ def fonts_of_word(path: Path, word: str) -> set[str]:
 @functools.cache
 def _fonts_of_words(path: Path, size: int, mtime_ns: int) -> dict[str, frozenset[str]]:
     """The fonts of every word of a PDF, read once for each version of a file (size and
-    mtime are part of the key). A word ends at a space or where the font changes."""
+    mtime are part of the key). A word ends at a space, a page's end or a change of font."""
     found: dict[str, set[str]] = {}
-    name = ctypes.create_string_buffer(256)
-    flags = ctypes.c_int()
-    pdf = pdfium.PdfDocument(path)
-    try:
-        for i in range(len(pdf)):
-            page = pdf[i].get_textpage()
-            word: list[str] = []
-            font = ""
-            for n in range(page.count_chars() + 1):
-                char = chr(pdfium_c.FPDFText_GetUnicode(page, n)) if n < page.count_chars() else " "
-                drawn = not char.isspace() and pdfium_c.FPDFText_IsGenerated(page, n) != 1
-                this = ""
-                if drawn:
-                    length = pdfium_c.FPDFText_GetFontInfo(page, n, name, len(name), flags)
-                    this = name.raw[: length - 1].decode().split("+")[-1]
-                if word and this != font:
-                    found.setdefault("".join(word), set()).add(font)
-                    word = []
-                if drawn:
-                    word.append(char)
-                    font = this
-    finally:
-        pdf.close()
+    word: list[str] = []
+    at = (-1, "")  # the page and font of the word so far
+    for page, char, font in (*_chars(path), (-1, " ", "")):
+        drawn = bool(font) and not char.isspace()
+        if word and (not drawn or (page, font) != at):
+            found.setdefault("".join(word), set()).add(at[1])
+            word = []
+        if drawn:
+            word.append(char)
+            at = (page, font)
     return {text: frozenset(fonts) for text, fonts in found.items()}
 
 

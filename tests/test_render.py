@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,29 @@ def test_objects_a_process_froze_itself_stay_frozen() -> None:
         assert gc.get_freeze_count() > frozen - 100  # (objects die frozen too), not 0
     finally:
         gc.unfreeze()
+
+
+def test_fonts_subset_by_fonttools_carry_the_build_date_not_the_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without libharfbuzz-subset0 WeasyPrint subsets with fontTools, which stamps each
+    font with the time it was written: the same pack must still give the same bytes."""
+    import datetime as dt
+    import types
+
+    import weasyprint.pdf.fonts
+    from fontTools.misc import timeTools
+
+    from brochure.render.weasy import RenderOptions
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html = "<!DOCTYPE html><html lang='en'><body><p>Qingdao, Tianjin</p></body></html>"
+    options = RenderOptions(created=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+    pdfs = []
+    for clock in (1.7e9, 1.8e9):  # two builds, three years apart by the clock
+        monkeypatch.setattr(timeTools, "time", types.SimpleNamespace(time=lambda c=clock: c))
+        policy = ResourcePolicy([tmp_path])
+        pdfs.append(render_pdf(html, tmp_path.as_uri() + "/", policy, options).pdf)
+    assert pdfs[0] == pdfs[1]
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # set only while the PDF was written

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -187,6 +189,27 @@ def _weasyprint() -> Iterator[None]:
         ) from exc
 
 
+_EPOCH = "SOURCE_DATE_EPOCH"
+_epoch_lock = threading.Lock()
+
+
+@contextmanager
+def _font_dates(created: dt.datetime | None) -> Iterator[None]:
+    """Without HarfBuzz-Subset, WeasyPrint subsets with fontTools, which stamps each font
+    it writes with the time unless SOURCE_DATE_EPOCH is set: while a PDF is written, it is
+    set to the build's date (when the user has not set it), so the same pack gives the
+    same bytes, and a part from the cache the bytes of the part laid out anew."""
+    with _epoch_lock:
+        if created is None or _EPOCH in os.environ:
+            yield
+            return
+        os.environ[_EPOCH] = str(int(created.timestamp()))
+        try:
+            yield
+        finally:
+            del os.environ[_EPOCH]
+
+
 def _check(records: Sequence[logging.LogRecord], refusals: Sequence[str]) -> tuple[str, ...]:
     """What WeasyPrint said, as warnings; raise if it reported an error or a refusal."""
     if refusals:  # refusals WeasyPrint swallowed, e.g. inside an SVG image
@@ -244,9 +267,12 @@ def rendered_whole(laid: LaidDocument) -> Rendered:
 class LaidOut:
     """A laid-out document: its pages' facts now, its PDF on request."""
 
-    def __init__(self, document: Any, variant: str | None) -> None:
+    def __init__(
+        self, document: Any, variant: str | None, created: dt.datetime | None = None
+    ) -> None:
         self._document = document
         self._variant = variant
+        self._created = created
         self.pages = tuple(_laid_page(page) for page in document.pages)
 
     def images(self, keep: range) -> tuple[PlacedImage, ...]:
@@ -257,7 +283,7 @@ class LaidOut:
 
     def write(self, attachments: Sequence[Attachment] = ()) -> bytes:
         """The PDF of every page; the laid-out pages are let go afterwards."""
-        with _weasyprint():
+        with _weasyprint(), _font_dates(self._created):
             pdf = self._document.write_pdf(pdf_variant=self._variant, attachments=list(attachments))
         self._document = None
         assert isinstance(pdf, bytes)
@@ -313,7 +339,7 @@ class LayoutSession:
             document = HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
                 font_config=self._fonts, pdf_variant=variant
             )
-        return LaidOut(document, variant)
+        return LaidOut(document, variant, self.options.created)
 
     def document(
         self, html: str, *, tagged: bool = True, write: bool = True, attach: bool = False

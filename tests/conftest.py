@@ -6,7 +6,6 @@ import fcntl
 import os
 import pickle
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +16,7 @@ import brochure
 from brochure.pack import BuildResult
 from brochure.render.parts.shapes import forget_shapes
 from brochure.resources import builtin_data
+from pdftools import qpdf_problems
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,17 +99,6 @@ def full_pack(full_build: BuildResult) -> Path:
     return full_build.path
 
 
-def _qpdf_problems(pdf: Path) -> list[str]:
-    """What `qpdf --check` says is wrong with a PDF (pikepdf's copy of qpdf if no CLI)."""
-    if shutil.which("qpdf"):
-        done = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
-        return [] if done.returncode == 0 else [done.stdout + done.stderr]
-    import pikepdf
-
-    with pikepdf.open(pdf) as opened:
-        return opened.check_pdf_syntax()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def every_pdf_passes_qpdf_check(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """After the session, run qpdf --check on every PDF any test wrote."""
@@ -119,6 +108,6 @@ def every_pdf_passes_qpdf_check(tmp_path_factory: pytest.TempPathFactory) -> Ite
     # qpdf runs in its own process: check several PDFs at once, on the cores other
     # workers that have finished leave free.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        found = list(pool.map(_qpdf_problems, pdfs))
+        found = list(pool.map(qpdf_problems, pdfs))
     failures = {str(pdf): problems for pdf, problems in zip(pdfs, found, strict=True) if problems}
     assert failures == {}, failures

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,3 +292,12 @@ def drawn_chars(path: Path) -> list[list[tuple[str, float, float]]]:
     finally:
         pdf.close()
     return pages
+
+
+def qpdf_problems(pdf: Path) -> list[str]:
+    """What `qpdf --check` says is wrong with a PDF (pikepdf's copy of qpdf if no CLI)."""
+    if shutil.which("qpdf"):
+        done = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        return [] if done.returncode == 0 else [done.stdout + done.stderr]
+    with pikepdf.open(pdf) as opened:
+        return opened.check_pdf_syntax()

@@ -238,11 +238,11 @@ def build_pack(
         from .render.layouter import start_fork_server  # imports WeasyPrint
 
         start_fork_server()
-    with fewer_collections():  # see render/heap.py
+    with fewer_collections():  # see render/heap.py (stitching collects as usual: see there)
         prepared = prepare(request)
-        check_writable(output_path(prepared.request, prepared.selection))
-        body, result = render_pack(prepared, part_policy)
-        write_atomic(result.path, body)
+    check_writable(output_path(prepared.request, prepared.selection))
+    body, result = render_pack(prepared, part_policy)
+    write_atomic(result.path, body)
     return result
 
 

@@ -8,6 +8,10 @@ those objects are set aside (`gc.freeze`) and a collection waits for 10,000 new 
 instead of 700; the collector still runs, so a document's cycles are still freed as it
 grows. Measured on a two-city pack laid out whole: 0.5 s of collections instead of 1.1 s,
 the same peak memory. The process's settings are restored when the last document ends.
+
+It covers loading the content and filling the templates too, but not stitching parts:
+there fontTools reads one font subset per part and face, and with collections this rare
+the parent of a 273-page pack grew from 382 MB to 505 MB (over its 423 MB budget).
 """
 
 from __future__ import annotations

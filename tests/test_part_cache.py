@@ -576,7 +576,14 @@ def test_the_cache_folder_defaults_to_the_users_cache(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize(
     ("options", "started"),
-    [({"jobs": 2}, True), ({"jobs": 1}, False), ({"jobs": 2, "layout": "whole"}, False)],
+    [
+        ({"jobs": 2}, True),
+        ({"jobs": 2, "layout": "parts", "cache": False}, True),
+        ({"jobs": 1}, False),
+        ({"jobs": 2, "layout": "whole"}, False),
+        ({"jobs": 2, "cache": False}, False),  # a short pack is laid out whole
+        ({"jobs": 2, "format": "html"}, False),  # nothing is laid out
+    ],
 )
 def test_the_workers_fork_server_starts_before_the_content_is_loaded(
     monkeypatch: pytest.MonkeyPatch, options: dict[str, Any], started: bool

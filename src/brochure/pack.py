@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from ._version import __version__
 from .access import ResourcePolicy
 from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
-from .content.models import OutputFormat, PackRequest, Paper
+from .content.models import Layout, OutputFormat, PackRequest, Paper
 from .errors import BrochureError, RenderError
 from .look.brand import BrandKit, load_brand
 from .look.context import build_context, build_date_today
@@ -234,7 +234,7 @@ def build_pack(
         request = make_request(**options)
     elif options:
         raise BrochureError("give either a PackRequest or keyword options, not both")
-    if (request.jobs or 1) > 1 and request.layout != "whole":
+    if _may_use_workers(request):
         from .render.layouter import start_fork_server  # imports WeasyPrint
 
         start_fork_server()
@@ -244,6 +244,13 @@ def build_pack(
     body, result = render_pack(prepared, part_policy)
     write_atomic(result.path, body)
     return result
+
+
+def _may_use_workers(request: PackRequest) -> bool:
+    """Whether a build may lay parts out in workers: a PDF, two or more jobs, and parts
+    (asked for, or cut at every chapter for the part cache; see render_document)."""
+    cut = request.layout is Layout.parts or (request.layout is Layout.auto and request.cache)
+    return request.format is OutputFormat.pdf and (request.jobs or 1) > 1 and cut
 
 
 def render_options(prepared: PreparedPack) -> RenderOptions:

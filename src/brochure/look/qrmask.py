@@ -28,7 +28,7 @@ _FINDER_LIKE = b"\x01\x00\x01\x01\x01\x00\x01"
 
 Rows = tuple[bytes, ...]
 #: segno's encoder module (its helpers are untyped): the functions its own `make` calls.
-encoder: Any = segno_encoder
+_encoder: Any = segno_encoder
 #: Between two rows or columns: no module has this value, so no run or pattern spans it.
 _SEPARATOR = b"\x05"
 
@@ -40,8 +40,8 @@ def qr_matrix(url: str) -> tuple[bytearray, ...]:
     size = len(code.matrix)
     rows = candidates[: size * (size + 1)]
     matrix = tuple(bytearray(rows[i : i + size]) for i in range(0, len(rows), size + 1))
-    encoder.add_format_info(matrix, code._version, code._error, mask)
-    encoder.add_version_info(matrix, code._version)
+    _encoder.add_format_info(matrix, code._version, code._error, mask)
+    _encoder.add_version_info(matrix, code._version)
     return matrix
 
 
@@ -75,9 +75,9 @@ class _Shape(NamedTuple):
 
 @lru_cache(maxsize=64)
 def _shape(size: int) -> _Shape:
-    function = encoder.make_matrix(size, size)
-    encoder.add_finder_patterns(function, size, size)
-    encoder.add_alignment_patterns(function, size, size)
+    function = _encoder.make_matrix(size, size)
+    _encoder.add_finder_patterns(function, size, size)
+    _encoder.add_alignment_patterns(function, size, size)
     rows = tuple(bytes(row) for row in function)
 
     def over_lines(value: Callable[[int, int, int], int], separator: bytes = b"\0") -> int:
@@ -85,7 +85,7 @@ def _shape(size: int) -> _Shape:
         return int.from_bytes(_lines(grid, separator), "big")
 
     data = over_lines(lambda i, j, v: 0xFF if v > 1 else 0)
-    masks = encoder.get_data_mask_functions(False)
+    masks = _encoder.get_data_mask_functions(False)
     corner = bytes([1] * (size - 1) + [0, 0])  # a row's bytes and its separator's
     return _Shape(
         data,

@@ -199,8 +199,11 @@ def _font_dates(created: dt.datetime | None) -> Iterator[None]:
     it writes with the time unless SOURCE_DATE_EPOCH is set: while a PDF is written, it is
     set to the build's date (when the user has not set it), so the same pack gives the
     same bytes, and a part from the cache the bytes of the part laid out anew."""
-    with _epoch_lock:
-        if created is None or _EPOCH in os.environ:
+    if created is None:
+        yield
+        return
+    with _epoch_lock:  # threads writing at once: one sets the variable, the others wait
+        if _EPOCH in os.environ:  # the user's
             yield
             return
         os.environ[_EPOCH] = str(int(created.timestamp()))

@@ -134,6 +134,71 @@ def test_subsets_that_disagree_are_left_apart(joined: Path, tmp_path: Path) -> N
     assert page_texts(target) == page_texts(joined)
 
 
+def _redraw_one_glyph(program: bytes, used: set[int]) -> bytes:
+    """The font program with one glyph `used` draws moved a unit to the right."""
+    font = TTFont(io.BytesIO(program))
+    order = font.getGlyphOrder()
+    if "glyf" in font:
+        glyf = font["glyf"]
+        gid = next(g for g in sorted(used) if glyf[order[g]].numberOfContours > 0)
+        glyf[order[gid]].coordinates.translate((1, 0))
+    else:
+        strings = font["CFF "].cff.topDictIndex[0].CharStrings
+        gid = next(g for g in sorted(used) if fonts._drawn(strings[order[g]]))
+        charstring = strings[order[gid]]
+        program_ops = list(charstring.program)
+        first = next(i for i, op in enumerate(program_ops) if op == "rmoveto")
+        program_ops[first - 2] += 1  # the first move's x
+        charstring.program = program_ops
+        charstring.bytecode = None
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("face", ["T0", "T2"])
+def test_subsets_whose_outlines_disagree_are_left_apart(
+    joined: Path, tmp_path: Path, face: str
+) -> None:
+    """One glyph drawn differently in one subset (TrueType or CFF outlines): that face
+    keeps its subsets, the others are merged."""
+    changed = tmp_path / "changed.pdf"
+    with pikepdf.open(joined) as pdf:
+        font = next(
+            f for _, f in pdf.pages[2].Resources.Font.items() if str(f.BaseFont).endswith(face)
+        )
+        cid = font.DescendantFonts[0]
+        descriptor = cid.FontDescriptor
+        key = "/FontFile2" if "/FontFile2" in descriptor else "/FontFile3"
+        stream = descriptor[key]
+        program = _redraw_one_glyph(stream.read_bytes(), set(fonts._widths(cid.W)))
+        stream.write(program)
+        if key == "/FontFile2":
+            stream.Length1 = len(program)
+        pdf.save(changed)
+    target = tmp_path / "shared.pdf"
+    assert _shared(changed, target) == 1  # the other face
+    with pikepdf.open(target) as pdf:
+        assert _faces(pdf)[face] == 3
+    assert page_texts(target) == page_texts(joined)
+    assert qpdf_problems(target) == []
+
+
+def test_composite_glyphs_name_their_parts() -> None:
+    """A TrueType composite glyph's components, read from its bytes, are those fontTools
+    reads (the merge copies them with it)."""
+    font = TTFont(builtin_fonts() / "NotoSans-Regular.ttf")
+    glyf, order = font["glyf"], font.getGlyphOrder()
+    composites = [name for name in order if glyf[name].isComposite()][:200]
+    assert len(composites) > 50
+    for name in composites:
+        data = glyf[name].compile(glyf)
+        expected = [font.getGlyphID(c.glyphName) for c in glyf[name].components]
+        assert fonts._components(data) == expected, name
+    simple = next(name for name in order if glyf[name].numberOfContours > 0)
+    assert fonts._components(glyf[simple].compile(glyf)) == []
+
+
 def test_width_and_unicode_maps_survive_a_round_trip() -> None:
     widths = {3: 500.0, 4: 600.0, 9: 250.0}
     assert fonts._widths(fonts._width_array(widths)) == widths

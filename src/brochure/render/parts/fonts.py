@@ -13,6 +13,7 @@ subsets stay as they are, which is larger but still right.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import hashlib
 import io
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 import pikepdf
 from fontTools.misc.psCharStrings import T2CharString
 from fontTools.ttLib import TTFont, TTLibError
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from pikepdf import Array, Dictionary, Name
 
 #: The entries of a font descriptor that subsets of one face must share.
@@ -253,34 +255,71 @@ def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[in
 
 
 def _merge_programs(programs: list[tuple[bytes, set[int]]]) -> bytes:
-    """The merge itself: see _merged_program."""
-    # The longest subset holds every glyph id; the others are read one at a time.
-    programs.sort(key=lambda p: -_load(p[0])["maxp"].numGlyphs)
-    base = _load(programs[0][0])
-    outlines = "glyf" if "glyf" in base else "CFF "
-    for program, glyphs in programs[1:]:
-        other = _load(program)
-        if outlines not in other:
-            raise _Mismatch("outline formats")
-        if outlines == "glyf":
-            _add_glyf(base, other, glyphs)
-        else:
-            _add_cff(base, other, glyphs)
-        other.close()
+    """The merge itself: see _merged_program.
+
+    The subsets are read as raw tables (glyph data by offset), not decoded by fontTools:
+    a CJK subset that keeps its glyph ids has some 60,000 glyph slots, nearly all empty,
+    and decoding every slot of every subset was most of a long pack's stitching time.
+    Only the base (the subset with the most glyph ids) is decoded, and written again.
+    """
+    fonts = [(_Subset(program), glyphs) for program, glyphs in programs]
+    fonts.sort(key=lambda p: -p[0].glyphs)  # the longest subset holds every glyph id
+    base = _load_full(fonts[0][0].program)
+    if "glyf" in base:
+        _merge_glyf(base, fonts)
+    else:
+        _merge_cff(base, fonts)
     out = io.BytesIO()
     base.save(out)
     return out.getvalue()
 
 
-def _load(program: bytes) -> TTFont:
+class _Subset:
+    """One subset's font program, read as raw tables."""
+
+    def __init__(self, program: bytes) -> None:
+        self.program = program
+        self.font = TTFont(io.BytesIO(program), recalcTimestamp=False, lazy=True)
+        self.glyphs = _u16(self.table(b"maxp"), 4)
+
+    def table(self, tag: bytes) -> bytes:
+        data: bytes = self.font.reader[tag.decode()]
+        return data
+
+    def metrics(self, gid: int) -> dict[str, tuple[int, int]]:
+        """The glyph's advance and side bearing in each metrics table the font has."""
+        found = {}
+        for tag, header in ((b"hmtx", b"hhea"), (b"vmtx", b"vhea")):
+            if tag.decode() not in self.font.reader:
+                continue
+            data, longs = self.table(tag), _u16(self.table(header), 34)
+            if gid < longs:
+                found[tag.decode()] = (_u16(data, 4 * gid), _s16(data, 4 * gid + 2))
+            else:
+                advance = _u16(data, 4 * (longs - 1))
+                found[tag.decode()] = (advance, _s16(data, 4 * longs + 2 * (gid - longs)))
+        return found
+
+
+def _u16(data: bytes, at: int) -> int:
+    if at + 2 > len(data):
+        raise IndexError(at)
+    return int.from_bytes(data[at : at + 2], "big")
+
+
+def _s16(data: bytes, at: int) -> int:
+    value = _u16(data, at)
+    return value - 0x10000 if value & 0x8000 else value
+
+
+def _load_full(program: bytes) -> TTFont:
     return TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
 
 
-def _copy_metrics(base: TTFont, other: TTFont, gid: int) -> None:
-    name, theirs = base.getGlyphOrder()[gid], other.getGlyphOrder()[gid]
-    for table in ("hmtx", "vmtx"):
-        if table in base and table in other:
-            base[table][name] = other[table][theirs]
+def _copy_metrics(base: TTFont, other: _Subset, gid: int, name: str) -> None:
+    for table, value in other.metrics(gid).items():
+        if table in base:
+            base[table][name] = value
 
 
 def _glyf_data(table: Any, name: str) -> bytes:
@@ -290,58 +329,151 @@ def _glyf_data(table: Any, name: str) -> bytes:
     return data
 
 
-def _same_glyph(mine: Any, name: str, theirs: Any, other_name: str) -> bool:
-    """Whether two glyphs draw the same (their bytes may differ in padding)."""
-    ours, other = copy.deepcopy(mine.glyphs[name]), copy.deepcopy(theirs.glyphs[other_name])
-    ours.expand(mine)
-    other.expand(theirs)
-    if hasattr(ours, "components") or hasattr(other, "components"):
-        return _parts(ours, mine) == _parts(other, theirs)  # components named per font
-    return bool(ours.compile(mine) == other.compile(theirs))
+class _RawGlyf:
+    """A subset's TrueType glyphs as bytes, by glyph id (through its loca table)."""
+
+    def __init__(self, subset: _Subset) -> None:
+        self.glyf = subset.table(b"glyf")
+        self.loca = subset.table(b"loca")
+        self.long = _s16(subset.table(b"head"), 50) == 1
+
+    def __getitem__(self, gid: int) -> bytes:
+        if self.long:
+            at = 4 * gid
+            if at + 8 > len(self.loca):
+                raise IndexError(gid)
+            start, end = (int.from_bytes(self.loca[i : i + 4], "big") for i in (at, at + 4))
+        else:
+            start, end = 2 * _u16(self.loca, 2 * gid), 2 * _u16(self.loca, 2 * gid + 2)
+        return self.glyf[start:end]
 
 
-def _parts(glyph: Any, table: Any) -> list[tuple[object, ...]]:
-    """A composite glyph's components, by glyph id."""
-    order = {name: gid for gid, name in enumerate(table.glyphOrder)}
-    return [
-        (order[c.glyphName], c.x, c.y, c.flags, str(getattr(c, "transform", None)))
-        for c in getattr(glyph, "components", ())
-    ]
+def _components(data: bytes) -> list[int]:
+    """The glyph ids a composite TrueType glyph is made of (none for a simple glyph)."""
+    if len(data) < 10 or _s16(data, 0) >= 0:
+        return []
+    found, at = [], 10
+    while True:
+        flags = _u16(data, at)
+        found.append(_u16(data, at + 2))
+        at += 4 + (4 if flags & 0x0001 else 2)  # the arguments: words or bytes
+        at += 2 if flags & 0x0008 else 4 if flags & 0x0040 else 8 if flags & 0x0080 else 0
+        if not flags & 0x0020:  # no more components
+            return found
 
 
-def _add_glyf(base: TTFont, other: TTFont, used: set[int]) -> None:
-    """Copy into `base` the TrueType outlines of `used` glyphs (and their components) that
-    `other` holds and it does not."""
-    mine, theirs = base["glyf"], other["glyf"]
-    names, other_names = base.getGlyphOrder(), other.getGlyphOrder()
-    pending, seen = sorted(used), set(used)
-    while pending:
-        gid = pending.pop()
-        data = _glyf_data(theirs, other_names[gid])
-        if not data:
-            continue
-        have = _glyf_data(mine, names[gid])
-        if have:
-            if have != data and not _same_glyph(mine, names[gid], theirs, other_names[gid]):
-                raise _Mismatch(f"outline of glyph {gid}")
-            continue
-        glyph = copy.deepcopy(theirs.glyphs[other_names[gid]])
-        glyph.expand(theirs)
-        for component in getattr(glyph, "components", ()):  # named by the other font
-            part = other.getGlyphID(component.glyphName)
-            component.glyphName = names[part]
-            if part not in seen:
-                seen.add(part)
-                pending.append(part)
-        mine[names[gid]] = glyph
-        _copy_metrics(base, other, gid)
+def _same_glyph(mine: Any, name: str, theirs: bytes) -> bool:
+    """Whether two glyphs draw the same. Their bytes may differ in the padding after the
+    glyph (a glyph's data says where it ends, so bytes equal but for trailing zeros are
+    the same glyph), or otherwise in how the same outline is encoded."""
+    ours = _glyf_data(mine, name)
+    if ours.rstrip(b"\0") == theirs.rstrip(b"\0"):
+        return True
+    glyph, other = copy.deepcopy(mine.glyphs[name]), Glyph(theirs)
+    glyph.expand(mine)
+    other.expand(mine)  # the other's components are glyph ids, the same in both fonts
+    return bool(glyph.compile(mine) == other.compile(mine))
 
 
-def _drawn(charstring: T2CharString) -> bool:
-    if charstring.bytecode == b"\x0e":  # endchar alone: what a subset leaves
-        return False
-    charstring.decompile()
-    return [op for op in charstring.program if isinstance(op, str)] != ["endchar"]
+def _merge_glyf(base: TTFont, fonts: Sequence[tuple[_Subset, set[int]]]) -> None:
+    """Copy into `base` the TrueType outlines of the glyphs each subset uses (and their
+    components) that it holds and `base` does not."""
+    mine, names = base["glyf"], base.getGlyphOrder()
+    for other, used in fonts[1:]:
+        if "glyf" not in other.font.reader:
+            raise _Mismatch("outline formats")
+        theirs = _RawGlyf(other)
+        pending, seen = sorted(used), set(used)
+        while pending:
+            gid = pending.pop()
+            data = theirs[gid]
+            if not data:
+                continue
+            if _glyf_data(mine, names[gid]):
+                if not _same_glyph(mine, names[gid], data):
+                    raise _Mismatch(f"outline of glyph {gid}")
+                continue
+            for part in _components(data):  # glyph ids are the same in every subset
+                if part not in seen:
+                    seen.add(part)
+                    pending.append(part)
+            mine[names[gid]] = Glyph(data)
+            _copy_metrics(base, other, gid, names[gid])
+
+
+#: A CFF charstring that draws nothing: what a subset leaves in an unused glyph's place.
+_ENDCHAR = b"\x0e"
+
+
+def _program(charstring: bytes) -> list[object]:
+    """A charstring decoded (the subsets' charstrings call no subroutines)."""
+    decoded = T2CharString(bytecode=charstring)
+    decoded.decompile()
+    return list(decoded.program)
+
+
+def _drawn(charstring: T2CharString | bytes) -> bool:
+    """Whether a CFF charstring draws anything (not only its width and endchar)."""
+    if isinstance(charstring, bytes):
+        if charstring == _ENDCHAR:
+            return False
+        program = _program(charstring)
+    else:
+        if charstring.bytecode == _ENDCHAR:
+            return False
+        charstring.decompile()
+        program = charstring.program
+    return [op for op in program if isinstance(op, str)] != ["endchar"]
+
+
+class _RawCff:
+    """A subset's CFF charstrings as bytes by glyph id, and each glyph's font dict."""
+
+    def __init__(self, subset: _Subset) -> None:
+        self.data = subset.table(b"CFF ")
+        self.top = subset.font["CFF "].cff.topDictIndex[0]
+        raw = self.top.rawDict
+        self.strings = _Index(self.data, raw["CharStrings"])
+        self.select = raw.get("FDSelect")
+
+    def __getitem__(self, gid: int) -> bytes:
+        return self.strings[gid]
+
+    def font_dict(self, gid: int) -> Any:
+        """The font dict (with its private dict) that glyph `gid` uses."""
+        assert self.select is not None
+        at, form = self.select, self.data[self.select]
+        if form == 0:
+            index = self.data[at + 1 + gid]
+        elif form == 3:
+            ranges = _u16(self.data, at + 1)
+            starts = [_u16(self.data, at + 3 + 3 * r) for r in range(ranges)]
+            found = bisect.bisect_right(starts, gid) - 1
+            if found < 0:
+                raise IndexError(gid)
+            index = self.data[at + 3 + 3 * found + 2]
+        else:
+            raise _Mismatch(f"FDSelect format {form}")
+        return self.top.FDArray[index]
+
+
+class _Index:
+    """A CFF INDEX read in place: item `i` as bytes, without reading the others."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        self.data, self.count = data, _u16(data, at)
+        self.size = data[at + 2] if self.count else 0
+        self.offsets = at + 3
+        self.start = self.offsets + (self.count + 1) * self.size - 1
+
+    def _offset(self, i: int) -> int:
+        at = self.offsets + i * self.size
+        return int.from_bytes(self.data[at : at + self.size], "big")
+
+    def __getitem__(self, i: int) -> bytes:
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        return self.data[self.start + self._offset(i) : self.start + self._offset(i + 1)]
 
 
 def _font_dict(top: Any, theirs: Any) -> int:
@@ -359,32 +491,39 @@ def _font_dict_view(font_dict: Any) -> tuple[object, ...]:
     return (getattr(font_dict, "FontName", None), sorted(private.items()))
 
 
-def _add_cff(base: TTFont, other: TTFont, used: set[int]) -> None:
-    """Copy into `base` the CFF outlines of `used` glyphs that `other` holds and it does not."""
+def _merge_cff(base: TTFont, fonts: Sequence[tuple[_Subset, set[int]]]) -> None:
+    """Copy into `base` the CFF outlines of the glyphs each subset uses that it holds and
+    `base` does not."""
     mine_top = base["CFF "].cff.topDictIndex[0]
-    their_top = other["CFF "].cff.topDictIndex[0]
-    mine, theirs = mine_top.CharStrings, their_top.CharStrings
-    names, other_names = base.getGlyphOrder(), other.getGlyphOrder()
+    mine, names = mine_top.CharStrings, base.getGlyphOrder()
     cid_keyed = hasattr(mine_top, "FDArray")
-    if cid_keyed != hasattr(their_top, "FDArray"):
-        raise _Mismatch("CID-keyed and not")
-    for gid in sorted(used):
-        glyph = theirs[other_names[gid]]
-        if not _drawn(glyph):
-            continue
-        have = mine[names[gid]]
-        if _drawn(have):
-            if have.program != glyph.program:
-                raise _Mismatch(f"outline of glyph {gid}")
-            continue
-        private = have.private
-        if cid_keyed:  # subsets keep only the font dicts they use, in their own order
-            index = _font_dict(mine_top, their_top.FDArray[their_top.FDSelect[gid]])
-            mine_top.FDSelect[gid] = index
-            private = mine_top.FDArray[index].Private
-        elif private.rawDict != glyph.private.rawDict:
-            raise _Mismatch("private dictionaries")
-        mine[names[gid]] = T2CharString(
-            program=list(glyph.program), private=private, globalSubrs=have.globalSubrs
-        )
-        _copy_metrics(base, other, gid)
+    have = _RawCff(fonts[0][0])
+    added: dict[int, bytes] = {}
+    for other, used in fonts[1:]:
+        if "CFF " not in other.font.reader:
+            raise _Mismatch("outline formats")
+        theirs = _RawCff(other)
+        if cid_keyed != (theirs.select is not None):
+            raise _Mismatch("CID-keyed and not")
+        for gid in sorted(used):
+            glyph = theirs[gid]
+            ours = added.get(gid) or have[gid]
+            if glyph in (_ENDCHAR, ours):
+                continue
+            if _drawn(ours):
+                if _drawn(glyph) and _program(ours) != _program(glyph):
+                    raise _Mismatch(f"outline of glyph {gid}")
+                continue
+            current = mine[names[gid]]
+            private = current.private
+            if cid_keyed:  # subsets keep only the font dicts they use, in their own order
+                index = _font_dict(mine_top, theirs.font_dict(gid))
+                mine_top.FDSelect[gid] = index
+                private = mine_top.FDArray[index].Private
+            elif private.rawDict != theirs.top.Private.rawDict:
+                raise _Mismatch("private dictionaries")
+            mine[names[gid]] = T2CharString(
+                bytecode=glyph, private=private, globalSubrs=current.globalSubrs
+            )
+            added[gid] = glyph
+            _copy_metrics(base, other, gid, names[gid])

@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 from ..resources import builtin_data
@@ -74,6 +74,7 @@ class _Frame:
 
     def __init__(self, box: Box, width: float, pad: float) -> None:
         x0, y0, x1, y1 = box
+        self.key = (box, width, pad)  # all a frame is made of
         self.scale = (width - 2 * pad) / (x1 - x0)
         self.x0, self.y0, self.pad = x0, y0, pad
         self.width = width
@@ -181,14 +182,23 @@ def _clip(points: list[Point], box: Box) -> list[Point]:
 
 def _land(palette: Palette, frame: _Frame, *, stroke: float, step: float) -> list[str]:
     """All land in one fill, all coast in one line: nothing tells one country from another."""
-    rings = _rings_mm(frame, step)
+    land_d, coast_d = _land_paths(frame.key, step)
     return [
-        f'<path class="map-land" d="{_d(rings, True)}" fill={quoteattr(palette.tint)} '
+        f'<path class="map-land" d="{land_d}" fill={quoteattr(palette.tint)} '
         f'stroke="none" fill-rule="evenodd"/>',
-        f'<path class="map-coast" d="{_d(_coastline(rings, frame), False)}" fill="none" '
+        f'<path class="map-coast" d="{coast_d}" fill="none" '
         f'stroke={quoteattr(palette.primary)} stroke-width="{num(stroke)}" '
         f'stroke-linejoin="round" stroke-linecap="round"/>',
     ]
+
+
+@lru_cache(maxsize=16)
+def _land_paths(frame: tuple[Box, float, float], step: float) -> tuple[str, str]:
+    """The land's and the coast's path data in a frame. Every city's locator of a pack
+    shows the same region (the view that holds all its cities): it is drawn once."""
+    shape = _Frame(*frame)
+    rings = _rings_mm(shape, step)
+    return _d(rings, True), _d(_coastline(rings, shape), False)
 
 
 def _caption(frame: _Frame, words: str, size: float, palette: Palette) -> tuple[float, list[str]]:

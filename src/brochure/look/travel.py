@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..content.catalog import Catalog, Selection
 from ..content.models import City, Event, Mode, PackRequest, Route, RouteOption, Routes, Sourced
@@ -134,7 +135,11 @@ class TravelView:
 
     def pair(self, a: City, b: City) -> Pair | None:
         """The pair of two cities, in either order."""
-        return next((p for p in self.pairs if {p.first.id, p.second.id} == {a.id, b.id}), None)
+        return self._by_ids.get(frozenset((a.id, b.id)))
+
+    @cached_property
+    def _by_ids(self) -> dict[frozenset[str], Pair]:
+        return {frozenset((p.first.id, p.second.id)): p for p in self.pairs}
 
 
 def travel_view(catalog: Catalog, selection: Selection) -> TravelView | None:

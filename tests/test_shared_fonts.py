@@ -52,13 +52,17 @@ def joined(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _faces(pdf: pikepdf.Pdf) -> Counter[str]:
-    """How many embedded font programs each face has."""
-    return Counter(
-        str(obj.FontName).split("+")[1]
+def _descriptors(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    return [
+        obj
         for obj in pdf.objects
         if isinstance(obj, pikepdf.Dictionary) and obj.get(Name_Type) == "/FontDescriptor"
-    )
+    ]
+
+
+def _faces(pdf: pikepdf.Pdf) -> Counter[str]:
+    """How many embedded font programs each face has."""
+    return Counter(str(obj.FontName).split("+")[1] for obj in _descriptors(pdf))
 
 
 Name_Type = pikepdf.Name.Type
@@ -79,6 +83,11 @@ def test_each_face_is_embedded_once_and_reads_as_before(joined: Path, tmp_path: 
     assert _shared(joined, target) == 2  # the Latin face and the CJK face
     with pikepdf.open(target) as pdf:
         assert set(_faces(pdf).values()) == {1}
+        for descriptor in _descriptors(pdf):  # what a reader needs to load each program
+            if "/FontFile3" in descriptor:
+                assert descriptor.FontFile3.get("/Subtype") in ("/CIDFontType0C", "/OpenType")
+            else:
+                assert int(descriptor.FontFile2.Length1) == len(descriptor.FontFile2.read_bytes())
     assert page_texts(target) == page_texts(joined)
     assert drawn_chars(target) == drawn_chars(joined)
     assert target.stat().st_size < joined.stat().st_size * 0.7

@@ -126,10 +126,11 @@ def _merge(pdf: pikepdf.Pdf, group: Sequence[pikepdf.Object]) -> None:
     cid.W = _width_array(widths)
     base.ToUnicode = pdf.make_stream(_to_unicode(characters))
     file_key = Name.FontFile2 if Name.FontFile2 in descriptor else Name.FontFile3
-    extra = {"/Subtype": descriptor[file_key].Subtype} if file_key == Name.FontFile3 else {}
-    stream = pdf.make_stream(program, **extra)
+    stream = pdf.make_stream(program)
     if file_key == Name.FontFile2:
         stream.Length1 = len(program)
+    else:  # /CIDFontType0C or /OpenType: what the font program is
+        stream.Subtype = descriptor[file_key].Subtype
     descriptor[file_key] = stream
     box = [float(v) for v in descriptor.FontBBox]
     box[2] = max([box[2], *widths.values()])

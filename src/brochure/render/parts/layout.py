@@ -39,7 +39,7 @@ from .plan import (
     part_document,
 )
 from .shapes import FrontShape, known_shape, markup_key, remember_shape
-from .stitch import PartPdf, stitch
+from .stitch import PartPdf, begin_stitch
 
 _WHOLE = "render this pack whole (--layout whole)"
 
@@ -151,12 +151,14 @@ def render_in_parts(plan: LayoutPlan, lay: Layouter) -> Rendered:
     pages = [front.pages[i] for i in keep] + [page for part in parts for page in part.pages]
     if [p.facts for p in pages] != guess:
         chroming = lay.submit(chrome_document(split, [p.facts for p in pages]), tagged=False)
-    chrome = wait(chroming)
-    _check_chrome(chrome, pages)
+    assert front.pdf is not None
+    with begin_stitch(PartPdf(front.pdf, keep), [p.pdf for p in parts], outline(pages)) as joined:
+        chrome = wait(chroming)  # laid out in a worker while the rest was stitched
+        _check_chrome(chrome, pages)
+        assert chrome.pdf is not None
+        pdf = joined.finish(chrome.pdf)
     messages.append(chrome.messages)
-    assert front.pdf is not None and chrome.pdf is not None
     images = front.images_of(keep) + tuple(i for part in parts for i in part.images)
-    pdf = stitch(PartPdf(front.pdf, keep), [p.pdf for p in parts], chrome.pdf, outline(pages))
     anchors = frozenset(a for p in pages for a in p.anchors)
     links = tuple(link for p in pages for link in p.links)
     warnings = tuple(dict.fromkeys(m for said in messages for m in said))

@@ -33,14 +33,37 @@ class PartPdf:
     keep: range
 
 
-def stitch(
-    front: PartPdf, parts: Sequence[PartPdf], chrome: bytes, outline: Sequence[Outline]
-) -> bytes:
-    """One PDF: the front's kept pages, then each part's, under the chrome's margin boxes."""
-    with ExitStack() as stack:
+def begin_stitch(front: PartPdf, parts: Sequence[PartPdf], outline: Sequence[Outline]) -> Stitching:
+    """Stitch all but the chrome, which is laid out meanwhile (see Stitching)."""
+    return Stitching(front, parts, outline)
+
+
+class Stitching:
+    """A pack stitched but for its chrome: pages, named destinations, structure tree,
+    outline and fonts are done when it is made; `finish` lays the chrome over and gives
+    the PDF. The chrome is the last document laid out (it needs every page's facts), so
+    a build stitches the rest while a worker lays the chrome out."""
+
+    def __init__(
+        self, front: PartPdf, parts: Sequence[PartPdf], outline: Sequence[Outline]
+    ) -> None:
+        self._stack = ExitStack()
+        try:
+            self._join(front, parts, outline)
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def __enter__(self) -> Stitching:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _join(self, front: PartPdf, parts: Sequence[PartPdf], outline: Sequence[Outline]) -> None:
+        stack = self._stack
         out = stack.enter_context(pikepdf.open(io.BytesIO(front.pdf)))
         sources = [stack.enter_context(pikepdf.open(io.BytesIO(p.pdf))) for p in parts]
-        furniture = stack.enter_context(pikepdf.open(io.BytesIO(chrome)))
         tagged = Name.StructTreeRoot in out.Root
 
         # Pages: the source page each kept page came from, and its copy in `out`.
@@ -62,13 +85,21 @@ def stitch(
         if tagged:
             _merge_structure(out, sources, origins, pages)
         _write_outline(out, outline, pages)
-        _lay_over(out, pages, furniture)
-        share_fonts(out)
+        share_fonts(out)  # the parts' subsets, while the chrome is laid out
+        self._out, self._pages = out, pages
 
-        buffer = io.BytesIO()
-        out.save(
-            buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate
-        )
+    def finish(self, chrome: bytes) -> bytes:
+        """The pack's PDF, with `chrome`'s pages laid over its own."""
+        out = self._out
+        with pikepdf.open(io.BytesIO(chrome)) as furniture:
+            _lay_over(out, self._pages, furniture)
+            share_fonts(out)  # the chrome's subsets join the shared fonts
+            buffer = io.BytesIO()
+            out.save(
+                buffer,
+                deterministic_id=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            )
         return buffer.getvalue()
 
 

@@ -395,6 +395,8 @@ def _intersect(a: tuple[Point, Point], b: tuple[Point, Point]) -> bool:
 def _crosses(line: tuple[Point, Point], box: Box) -> bool:
     """Whether a straight leader line passes through a label box (sampled)."""
     (ax, ay), (bx, by) = line
+    if max(ax, bx) < box[0] or min(ax, bx) > box[2] or max(ay, by) < box[1] or min(ay, by) > box[3]:
+        return False  # every sample lies within the line's own box
     for k in range(11):
         t = k / 10
         x, y = ax + (bx - ax) * t, ay + (by - ay) * t

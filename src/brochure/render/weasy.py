@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
+import cssselect2  # type: ignore[import-untyped]
+import tinycss2
 import weasyprint
-from weasyprint import HTML, Attachment
+import weasyprint.css
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, select_source
 
 from ..access import ResourcePolicy
 from ..errors import BrochureError, RenderError, ResourceError
@@ -442,3 +445,158 @@ def counter_styles() -> tuple[str, ...]:
     """The `list-style-type` counter styles WeasyPrint defines (its user-agent stylesheet)."""
     sheet = (Path(weasyprint.__file__).parent / "css" / "html5_ua.css").read_text("utf-8")
     return tuple(dict.fromkeys(re.findall(r"@counter-style\s+([\w-]+)", sheet)))
+
+
+# Stylesheets parsed once ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What parsing a stylesheet gave: its selectors and their checked declarations, its
+    @page rules, and its @font-face rules (registered again in each document's fonts)."""
+
+    base_url: str | None
+    matcher: Any
+    page_rules: tuple[Any, ...]
+    font_faces: tuple[dict[str, Any], ...]
+
+
+#: Stylesheets parsed in this process, by their text (or its digest), base URL and
+#: media; None for one that must be parsed every time (see _stylesheet).
+_PARSED: dict[tuple[object, ...], _Parsed | None] = {}
+_PARSED_SIZE = 64
+_parsed_lock = threading.Lock()
+#: How often a stylesheet was parsed, and how often its parse was reused (tests read it).
+parse_counts = {"parsed": 0, "reused": 0}
+
+
+class _FontFaces:
+    """Stands for a document's fonts while a stylesheet is parsed, noting its @font-face
+    rules; anything else is the fonts' own."""
+
+    def __init__(self, fonts: Any) -> None:
+        self.fonts = fonts
+        self.faces: list[dict[str, Any]] = []
+
+    def add_font_face(self, descriptors: dict[str, Any], url_fetcher: Any) -> Any:
+        self.faces.append(descriptors)
+        return self.fonts.add_font_face(descriptors, url_fetcher)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fonts, name)
+
+
+class _Counting(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _stylesheet(
+    guess: Any = None,
+    filename: Any = None,
+    url: str | None = None,
+    file_obj: Any = None,
+    string: str | None = None,
+    encoding: str | None = None,
+    base_url: str | None = None,
+    url_fetcher: Any = None,
+    _check_mime_type: bool = False,
+    media_type: str = "print",
+    font_config: Any = None,
+    counter_style: Any = None,
+    color_profiles: Any = None,
+    matcher: Any = None,
+    page_rules: Any = None,
+    layers: Any = None,
+    layer: Any = None,
+) -> Any:
+    """WeasyPrint's CSS(), as it finds a document's <link> and <style> stylesheets, with
+    each stylesheet parsed once per process.
+
+    WeasyPrint parses and checks every stylesheet of every document anew: a tenth of a
+    small document's time, and a pack laid out in parts, a batch or --watch lays out many
+    documents with the same stylesheets. The text is still fetched every time (through the
+    document's fetcher: the resource policy and the part cache's list of loaded files see
+    it), and a stylesheet whose text, base URL or media differ is parsed anew. A parse is
+    reused only for a stylesheet whose parse touched nothing but its own selectors, the
+    document's @page rules and its fonts (no @import, @layer, @counter-style or
+    @color-profile) and logged nothing (its warnings are reported for every document).
+    """
+    plain = (
+        guess is None
+        and filename is None
+        and file_obj is None
+        and matcher is None
+        and layer is None
+        and None not in (url_fetcher, font_config, counter_style, color_profiles)
+        and isinstance(page_rules, list)
+        and isinstance(layers, list)
+    )
+    if not plain:
+        return CSS(
+            guess, filename, url, file_obj, string, encoding, base_url, url_fetcher,
+            _check_mime_type, media_type, font_config, counter_style, color_profiles,
+            matcher, page_rules, layers, layer,
+        )  # fmt: skip
+    source = select_source(
+        url=url, string=string, base_url=base_url, url_fetcher=url_fetcher,
+        check_css_mime_type=_check_mime_type,
+    )  # fmt: skip
+    with source as (body, base_url, protocol_encoding, _):
+        text = body.read()
+    digest = text if isinstance(text, str) else hashlib.sha256(text).digest()
+    key = (type(text).__name__, digest, base_url, protocol_encoding, encoding, media_type)
+    with _parsed_lock:
+        known = _PARSED.get(key, False)
+    sheet = CSS.__new__(CSS)
+    sheet.base_url, sheet.page_rules, sheet.layers = base_url, page_rules, layers
+    if isinstance(known, _Parsed):
+        parse_counts["reused"] += 1
+        sheet.matcher = known.matcher
+        page_rules.extend(known.page_rules)
+        for descriptors in known.font_faces:
+            font_config.add_font_face(descriptors, url_fetcher)
+        return sheet
+    parse_counts["parsed"] += 1
+    if isinstance(text, str):
+        rules = tinycss2.parse_stylesheet(text)
+    else:
+        rules, _ = tinycss2.parse_stylesheet_bytes(
+            text, environment_encoding=encoding, protocol_encoding=protocol_encoding
+        )
+    sheet.matcher = cssselect2.Matcher()
+    fonts, logged = _FontFaces(font_config), _Counting()
+    before = (len(page_rules), list(layers), dict(counter_style), dict(color_profiles))
+    logger = logging.getLogger(_LOGGER_NAME)
+    logger.addHandler(logged)
+    try:
+        weasyprint.css.preprocess_stylesheet(
+            media_type, base_url, rules, url_fetcher, sheet.matcher, page_rules, layers,
+            fonts, counter_style, color_profiles,
+        )  # fmt: skip
+    finally:
+        logger.removeHandler(logged)
+    alone = (
+        not logged.count
+        and layers == before[1]
+        and counter_style == before[2]
+        and color_profiles == before[3]
+        and not any(r.type == "at-rule" and r.lower_at_keyword == "import" for r in rules)
+    )
+    parsed = None
+    if alone:
+        parsed = _Parsed(
+            base_url, sheet.matcher, tuple(page_rules[before[0] :]), tuple(fonts.faces)
+        )
+    with _parsed_lock:
+        _PARSED[key] = parsed
+        while len(_PARSED) > _PARSED_SIZE:
+            del _PARSED[next(iter(_PARSED))]
+    return sheet
+
+
+weasyprint.css.CSS = _stylesheet  # what find_stylesheets() calls for each stylesheet

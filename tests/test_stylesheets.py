@@ -13,6 +13,7 @@ from pathlib import Path
 
 from brochure.access import ResourcePolicy
 from brochure.render import weasy
+from brochure.render.pages import LaidDocument
 from brochure.render.weasy import LayoutSession, RenderOptions
 from brochure.resources import builtin_fonts
 from pdftools import fonts_of, page_sizes
@@ -37,7 +38,7 @@ def _sheet(folder: Path, size_mm: int, extra: str = "") -> Path:
     return sheet
 
 
-def _lay_out(folder: Path, html: str, name: str) -> tuple[Path, weasy.LaidDocument]:
+def _lay_out(folder: Path, html: str, name: str) -> tuple[Path, LaidDocument]:
     """One document in a session of its own (its own fonts), written to `name`."""
     policy = ResourcePolicy([folder, builtin_fonts()])
     with LayoutSession(folder.as_uri() + "/", policy, RenderOptions()) as session:

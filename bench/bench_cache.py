@@ -3,20 +3,22 @@
 Every figure is a ratio of two measurements taken in this run, each in fresh processes
 with a cache folder of its own (cold: empty) unless it says warm:
 
-1. a batch of 24 personalised packs on 3 routes, `--jobs 2`: cache on vs `--no-cache`;
-   1b. the same with a brand kit on every pack (`--only 11`);
+1. a batch of 24 personalised packs on 3 routes, `--jobs 2`: cache on vs `--no-cache`
+   (medians of 3 alternated rounds: the machine's speed moves by a fifth from minute to
+   minute); 1b. the same with a brand kit on every pack (`--only 11`);
 2. the all-cities pack rebuilt after one city file was edited vs its cold build (each a
    whole `brochure build` process);
 3. the same rebuild inside one warm process (what `--watch` does) vs that cold build;
 4. a pack of about 265 pages (every city 7 times): `build --jobs 2` vs
-   `--layout whole --no-cache`, with the peak memory of every process, and (5) the PDF
-   sizes, parts vs whole;
+   `--layout whole --no-cache` (medians of 3 alternated rounds), with the peak memory of
+   every process, and (5) the PDF sizes, parts vs whole;
 6. a typical two-city pack: the whole `brochure build` process (cold cache, and
    `--no-cache`) vs the `weasyprint` command on the same final HTML (medians of 7,
    alternated).
 
-Run: .venv/bin/python bench/bench_cache.py [--quick] [--only N]   (about 12 minutes;
---quick: 6 packs in the batch, the cities 4 times instead of 7; --only: one measurement)
+Run: .venv/bin/python bench/bench_cache.py [--quick] [--only N] [--rounds N]   (about 20
+minutes; --quick: 6 packs in the batch, the cities 4 times instead of 7; --only: one
+measurement; --rounds: rounds of 1, 1b and 4)
 """
 
 from __future__ import annotations
@@ -85,25 +87,36 @@ def team(folder: Path, packs: int, kit: Path | None = None) -> Path:
     return path
 
 
-def batches(folder: Path, packs: int, branded: bool = False) -> None:
+def batches(folder: Path, packs: int, branded: bool = False, rounds: int = 3) -> None:
     kit = None
     if branded:
         kit = folder / "trade-office"
         brochure("brand", "new", str(kit), "--name", "Trade Office", cache=folder / "c-kit")
     manifest = team(folder, packs, kit)
-    times = {}
-    for name, extra in (("no cache", ["--no-cache"]), ("cache", [])):
-        out, cache = folder / f"batch-{name}-{branded}", folder / f"cache-batch-{name}-{branded}"
-        times[name] = brochure(
-            "batch", str(manifest), "-o", str(out), "-j", "2", *extra, cache=cache
-        )
-    speed = times["no cache"] / times["cache"]
+    times: dict[str, list[float]] = {"no cache": [], "cache": []}
+    for n in range(rounds):  # alternated, each with an empty cache of its own
+        for name, extra in (("no cache", ["--no-cache"]), ("cache", [])):
+            out = folder / f"batch-{name}-{branded}-{n}"
+            cache = folder / f"cache-batch-{name}-{branded}-{n}"
+            times[name].append(
+                brochure("batch", str(manifest), "-o", str(out), "-j", "2", *extra, cache=cache)
+            )
+            shutil.rmtree(out)
+    median = {name: _median(values) for name, values in times.items()}
     label = "1b. the same with a brand kit" if branded else f"1. batch of {packs} packs"
     print(
-        f"{label} on 3 routes, -j 2: no cache {times['no cache']:.1f} s, "
-        f"cache (cold) {times['cache']:.1f} s: {speed:.2f}x faster (target >= 3x)",
+        f"{label} on 3 routes, -j 2 (medians of {rounds} alternated rounds): no cache "
+        f"{median['no cache']:.1f} s, cache (cold) {median['cache']:.1f} s: "
+        f"{median['no cache'] / median['cache']:.2f}x faster (target >= 3x); rounds: "
+        + ", ".join(
+            f"{a:.1f}/{b:.1f}" for a, b in zip(times["no cache"], times["cache"], strict=True)
+        ),
         flush=True,
     )
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def rebuilds(folder: Path) -> None:
@@ -137,37 +150,49 @@ def rebuilds(folder: Path) -> None:
     )
 
 
-def long_pack(folder: Path, copies: int) -> None:
+def long_pack(folder: Path, copies: int, rounds: int = 3) -> None:
     data = scaled_content(folder, copies)
-    runs = {}
-    for name, extra in (("whole", ["--layout", "whole", "--no-cache"]), ("jobs 2", ["-j", "2"])):
-        out = folder / f"long-{name.replace(' ', '')}.pdf"
-        env = {**os.environ, "BROCHURE_CACHE_DIR": str(folder / f"cache-long-{name}")}
-        command = [sys.executable, "-m", "brochure", "build", "--all-cities", "-t", "regions"]
-        command += ["--data", str(data), "--timeout", "3600", "-o", str(out), *extra]
-        done = subprocess.run(
-            [sys.executable, "-c", _PEAK, *command],
-            check=True,
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        runs[name] = {
-            **json.loads(done.stdout.strip().splitlines()[-1]),
-            "size": out.stat().st_size,
-        }
+    runs: dict[str, list[dict[str, float]]] = {"whole": [], "jobs 2": []}
+    for n in range(rounds):  # alternated, each with an empty cache of its own
+        for name, extra in (
+            ("whole", ["--layout", "whole", "--no-cache"]),
+            ("jobs 2", ["-j", "2"]),
+        ):
+            out = folder / f"long-{name.replace(' ', '')}.pdf"
+            cache = folder / f"cache-long-{name}-{n}"
+            env = {**os.environ, "BROCHURE_CACHE_DIR": str(cache)}
+            command = [sys.executable, "-m", "brochure", "build", "--all-cities", "-t", "regions"]
+            command += ["--data", str(data), "--timeout", "3600", "-o", str(out), *extra]
+            done = subprocess.run(
+                [sys.executable, "-c", _PEAK, *command],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            runs[name].append(
+                {**json.loads(done.stdout.strip().splitlines()[-1]), "size": out.stat().st_size}
+            )
+            shutil.rmtree(cache, ignore_errors=True)
     pages = _pages(folder / "long-jobs2.pdf")
-    whole, jobs = runs["whole"], runs["jobs 2"]
-    print(
-        f"4. {pages} pages: --jobs 2 {jobs['seconds']:.1f} s vs whole {whole['seconds']:.1f} s: "
-        f"{whole['seconds'] / jobs['seconds']:.2f}x faster (target >= 1.7x); peak memory of "
-        f"any one process: {jobs['peak_mb']:.0f} MB vs whole {whole['peak_mb']:.0f} MB "
-        f"(limit {150 + pages} MB)",
-        flush=True,
+    whole = _median([r["seconds"] for r in runs["whole"]])
+    jobs = _median([r["seconds"] for r in runs["jobs 2"]])
+    peak = {name: max(r["peak_mb"] for r in values) for name, values in runs.items()}
+    pairs = ", ".join(
+        f"{w['seconds']:.1f}/{j['seconds']:.1f}"
+        for w, j in zip(runs["whole"], runs["jobs 2"], strict=True)
     )
     print(
-        f"5. PDF size, parts vs whole: {jobs['size'] / 1e3:.0f} KB vs {whole['size'] / 1e3:.0f} KB:"
-        f" {jobs['size'] / whole['size']:.2f} (target <= 1.15)"
+        f"4. {pages} pages (medians of {rounds} alternated rounds): --jobs 2 {jobs:.1f} s vs "
+        f"whole {whole:.1f} s: {whole / jobs:.2f}x faster (target >= 1.7x); rounds (whole/jobs): "
+        f"{pairs}; peak memory of any one process: {peak['jobs 2']:.0f} MB vs whole "
+        f"{peak['whole']:.0f} MB (limit {150 + pages} MB)",
+        flush=True,
+    )
+    size = {name: values[-1]["size"] for name, values in runs.items()}
+    print(
+        f"5. PDF size, parts vs whole: {size['jobs 2'] / 1e3:.0f} KB vs "
+        f"{size['whole'] / 1e3:.0f} KB: {size['jobs 2'] / size['whole']:.2f} (target <= 1.15)"
     )
 
 
@@ -191,7 +216,7 @@ def one_pack(folder: Path, rounds: int = 7) -> None:
         start = time.perf_counter()
         subprocess.run([*weasy, "--base-url", base, str(html), out], check=True)
         times["weasyprint"].append(time.perf_counter() - start)
-    median = {name: sorted(values)[len(values) // 2] for name, values in times.items()}
+    median = {name: _median(values) for name, values in times.items()}
     bare = median["weasyprint"]
     print(
         f"6. two-city pack, whole process: brochure build {median['cold cache']:.1f} s "
@@ -216,12 +241,16 @@ def main() -> None:
     parser.add_argument(
         "--only", type=int, choices=[1, 11, 2, 4, 6], help="one measurement (11: 1b)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternated rounds of 1, 1b and 4 (default 3)"
+    )
     args = parser.parse_args()
+    packs, rounds = 6 if args.quick else 24, args.rounds
     steps: dict[int, Callable[[Path], None]] = {
-        1: lambda folder: batches(folder, 6 if args.quick else 24),
-        11: lambda folder: batches(folder, 6 if args.quick else 24, branded=True),
+        1: lambda folder: batches(folder, packs, rounds=rounds),
+        11: lambda folder: batches(folder, packs, branded=True, rounds=rounds),
         2: rebuilds,  # 2 and 3
-        4: lambda folder: long_pack(folder, 4 if args.quick else 7),  # 4 and 5
+        4: lambda folder: long_pack(folder, 4 if args.quick else 7, rounds),  # 4 and 5
         6: one_pack,
     }
     with tempfile.TemporaryDirectory() as tmp:

@@ -146,9 +146,10 @@ class Segment:
     weight: int
 
     @classmethod
-    def of(cls, fragment: str) -> Segment:
-        """Read a fragment's anchors (`id`), internal links (`href="#..."`) and weight."""
-        scan = _scan(fragment)
+    def of(cls, fragment: str, scan: _Scan | None = None) -> Segment:
+        """Read a fragment's anchors (`id`), internal links (`href="#..."`) and weight
+        (from `scan`, the fragment already scanned, if given)."""
+        scan = scan or _scan(fragment)
         return cls(fragment, frozenset(scan.ids), frozenset(scan.links), weight(fragment))
 
 
@@ -197,12 +198,16 @@ def split_pack(html: str) -> SplitPack | None:
         return None
     head, _, body_open, body = shell.groups()
     pieces = body.split(PART_MARKER)
-    if len(pieces) < 3 or not all(_scan(p).balanced for p in pieces):
+    if len(pieces) < 3:
         return None
-    chapters = tuple(Segment.of(p) for p in pieces[2:] if p.strip())
+    scans = [_scan(p) for p in pieces]
+    if not all(scan.balanced for scan in scans):
+        return None
+    found = zip(pieces[2:], scans[2:], strict=True)
+    chapters = tuple(Segment.of(p, scan) for p, scan in found if p.strip())
     if not chapters:
         return None
-    return SplitPack(head, body_open, pieces[0], Segment.of(pieces[1]), chapters)
+    return SplitPack(head, body_open, pieces[0], Segment.of(pieces[1], scans[1]), chapters)
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,42 @@ def test_objects_a_process_froze_itself_stay_frozen() -> None:
         gc.unfreeze()
 
 
+def test_a_long_documents_boxes_are_freed_before_the_next_not_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """heap.py: no full collection once a long document is written (it is wanted now),
+    one before the next document is laid out, none after a short one."""
+    import gc
+
+    from brochure.access import ResourcePolicy
+    from brochure.render import heap
+    from brochure.render.layouter import SessionLayouter
+    from brochure.render.weasy import LayoutSession, RenderOptions
+
+    collections: list[str] = []
+
+    def collect(*_: object) -> int:
+        collections.append("full")
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    heap.collect_garbage()  # whatever an earlier test left
+    collections.clear()
+    long = "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(10))
+    with LayoutSession(tmp_path.as_uri() + "/", ResourcePolicy([tmp_path]), RenderOptions()) as s:
+        lay = SessionLayouter(s)
+        assert len(lay.document(long).pages) == 10
+        assert collections == []
+        lay.document("<p>Short</p>")
+        assert collections == ["full"]  # before the short one
+        lay.document("<p>Short again</p>")
+        assert collections == ["full"]
+    heap.leave_garbage()
+    heap.collect_garbage()
+    heap.collect_garbage()
+    assert collections == ["full", "full"]
+
+
 def test_fonts_subset_by_fonttools_carry_the_build_date_not_the_clock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,7 +20,7 @@ from .look.context import build_context, build_date_today
 from .look.lapses import lapsed_facts
 from .look.templating import check_templates, render_html
 from .render.cache import PartCache
-from .render.heap import fewer_collections
+from .render.heap import collect_garbage, fewer_collections
 from .render.limits import Limits, bounded
 from .render.output import DEFAULT_DIR, check_writable, default_name, write_atomic
 from .render.parts.plan import PartPolicy, plan_layout
@@ -238,6 +238,7 @@ def build_pack(
         from .render.layouter import start_fork_server  # imports WeasyPrint
 
         start_fork_server()
+    collect_garbage()  # a long document of an earlier build (--watch, a test) is freed now
     with fewer_collections():  # see render/heap.py (stitching collects as usual: see there)
         prepared = prepare(request)
     check_writable(output_path(prepared.request, prepared.selection))

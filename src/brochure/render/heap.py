@@ -51,3 +51,21 @@ def fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_saved)
                 if _froze:
                     gc.unfreeze()
+
+
+_garbage = threading.Event()  # a long document's boxes are garbage, not yet collected
+
+
+def leave_garbage() -> None:
+    """Note that a long document's boxes (they hold cycles) are garbage now. They are
+    collected before the next document or pack grows (`collect_garbage`), not at once: a
+    full collection after a long document takes half a second, and that document (often
+    a pack's last: its chrome, or a pack laid out whole) is wanted now."""
+    _garbage.set()
+
+
+def collect_garbage() -> None:
+    """Free the boxes of a long document laid out before, if any (a full collection)."""
+    if _garbage.is_set():
+        _garbage.clear()
+        gc.collect()

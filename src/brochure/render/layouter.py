@@ -13,7 +13,6 @@ twice.
 from __future__ import annotations
 
 import atexit
-import gc
 import hashlib
 import multiprocessing
 import os
@@ -29,6 +28,7 @@ from .._version import __version__
 from ..access import ResourcePolicy
 from ..errors import RenderError
 from .cache import PartCache, document_key, system_fonts
+from .heap import collect_garbage, leave_garbage
 from .pages import LaidDocument
 from .weasy import Fonts, LayoutSession, RenderOptions, engine
 
@@ -65,6 +65,7 @@ class SessionLayouter(Layouter):
         self, html: str, *, tagged: bool = True, write: bool = True, attach: bool = False
     ) -> Future[LaidDocument]:
         """Lay `html` out now."""
+        collect_garbage()
         laid = self.session.document(html, tagged=tagged, write=write, attach=attach)
         _let_go(laid)
         return _done(laid)
@@ -161,20 +162,21 @@ def _lay_out(
     if pack not in _WARM:
         _WARM.clear()
         _WARM[pack] = Fonts()
+    collect_garbage()
     with LayoutSession(base_url, policy, options, _WARM[pack]) as session:
         laid = session.document(html, tagged=tagged, write=write, attach=attach)
     _let_go(laid)
     return laid
 
 
-#: Pages from which a document's boxes are worth a full collection once it is written.
+#: Pages from which a document's boxes are worth a full collection before the next one.
 _COLLECT_FROM = 8
 
 
 def _let_go(laid: LaidDocument) -> None:
-    """Free a long document's boxes (they hold cycles) before the next document grows."""
+    """Have a long document's boxes freed before the next document grows (heap.py)."""
     if len(laid.pages) >= _COLLECT_FROM:
-        gc.collect()
+        leave_garbage()
 
 
 class CachedLayouter(Layouter):

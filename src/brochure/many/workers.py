@@ -19,6 +19,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
+from ..render.heap import after_task
+
 T = TypeVar("T")
 Result = dict[str, Any]
 Work = Callable[..., Result]
@@ -39,6 +41,7 @@ def _serve(conn: Connection, work: Work, initializer: Callable[[], None] | None)
         if task is None:
             return
         conn.send(work(*task))
+        after_task()  # free what the task left, once its result is on its way
 
 
 @dataclass

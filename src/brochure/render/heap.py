@@ -28,6 +28,7 @@ _lock = threading.Lock()
 _depth = 0
 _saved: tuple[int, int, int] = gc.get_threshold()
 _froze = False  # whether we froze (a process that froze objects itself keeps them frozen)
+_settled = False  # after_task froze what a worker keeps: fewer_collections leaves it so
 
 
 @contextmanager
@@ -37,7 +38,8 @@ def fewer_collections() -> Iterator[None]:
     with _lock:
         if _depth == 0:
             _saved = gc.get_threshold()
-            _froze = gc.get_freeze_count() == 0
+            # (counting frozen objects walks them all: 10 ms in a worker after_task froze)
+            _froze = not _settled and gc.get_freeze_count() == 0
             if _froze:
                 gc.freeze()
             gc.set_threshold(max(YOUNG_THRESHOLD, _saved[0]), *_saved[1:])
@@ -69,3 +71,33 @@ def collect_garbage() -> None:
     if _garbage.is_set():
         _garbage.clear()
         gc.collect()
+
+
+#: Tasks between two collections of everything, frozen objects too (see after_task).
+THAW_EVERY = 32
+_tasks = 0
+
+
+def after_task() -> None:
+    """In a worker that builds pack after pack: free the cycles the last pack left, and set
+    aside (`gc.freeze`) what is still alive, so that the next collection walks only the
+    next pack's objects.
+
+    WeasyPrint's boxes and documents hold cycles, and they outlive a pack's short documents
+    into the oldest generation, which Python collects rarely: a worker grew by 3 to 5 MB a
+    pack (484 MB after 60 personalised packs). Collected and frozen after each pack it
+    stays near 165 MB, and the collection takes 5 ms where one of everything takes 85 ms.
+    Every THAW_EVERY tasks everything is collected, frozen objects too, so that nothing
+    frozen that died since is kept for good.
+    """
+    global _tasks, _settled
+    with _lock:
+        if _depth:  # a build runs in another thread: not now
+            return
+        _tasks += 1
+        if _tasks % THAW_EVERY == 0:
+            gc.unfreeze()
+        _garbage.clear()
+        gc.collect()
+        gc.freeze()
+        _settled = True

@@ -28,7 +28,7 @@ from .._version import __version__
 from ..access import ResourcePolicy
 from ..errors import RenderError
 from .cache import PartCache, document_key, system_fonts
-from .heap import collect_garbage, leave_garbage
+from .heap import after_task, collect_garbage, leave_garbage
 from .pages import LaidDocument
 from .weasy import Fonts, LayoutSession, RenderOptions, engine
 
@@ -159,8 +159,9 @@ def _lay_out(
     attach: bool,
 ) -> LaidDocument:
     """In a worker: lay out one document of `pack`, with the fonts of its earlier ones."""
-    if pack not in _WARM:
+    if pack not in _WARM:  # a new pack (--watch's next build): free what the last left
         _WARM.clear()
+        after_task()
         _WARM[pack] = Fonts()
     collect_garbage()
     with LayoutSession(base_url, policy, options, _WARM[pack]) as session:

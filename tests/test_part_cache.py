@@ -417,6 +417,7 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return real(self, html, **kwargs)
 
     monkeypatch.setattr(LayoutSession, "document", counted)
+    forget_shapes()  # no front seen before: whatever ran in this process earlier
     yield seen
 
 
@@ -531,6 +532,22 @@ def test_a_front_seen_before_is_laid_out_once_without_a_draft(
     drafted = _uncached_parts(tmp_path / "bo-drafted.pdf", traveller="Bo Example")
     assert len(_fronts(layouts)) == 3
     assert bo.path.read_bytes() == drafted.path.read_bytes()
+
+
+def test_a_front_never_seen_is_guessed_from_the_last_one_laid_out(
+    tmp_path: Path, own_cache: Path, layouts: list[str]
+) -> None:
+    """One document after another (jobs=1, a batch worker): another route's front is
+    guessed to have the shape of the last front, and laid out once when it does."""
+    build(tmp_path / "tianjin.pdf", traveller="Ann Example", **TINY)
+    layouts.clear()
+    ningbo = {**TINY, "cities": ["ningbo"]}
+    other = build(tmp_path / "ningbo.pdf", traveller="Ann Example", **ningbo)
+    assert len(_fronts(layouts)) == 1
+    forget_shapes()
+    drafted = _uncached_parts(tmp_path / "drafted.pdf", traveller="Ann Example", **ningbo)
+    assert len(_fronts(layouts)) == 3  # the one above, then a draft and the front
+    assert other.path.read_bytes() == drafted.path.read_bytes()
 
 
 def test_a_wrong_guess_of_the_front_is_laid_out_again(

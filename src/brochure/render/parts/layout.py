@@ -38,7 +38,7 @@ from .plan import (
     front_document,
     part_document,
 )
-from .shapes import FrontShape, known_shape, markup_key, remember_shape
+from .shapes import FrontShape, known_shape, latest_shape, markup_key, remember_shape
 from .stitch import PartPdf, begin_stitch
 
 _WHOLE = "render this pack whole (--layout whole)"
@@ -84,7 +84,7 @@ def render_planned(
             if plan.split is None:
                 done = rendered_whole(lay.document(html, attach=True))
             else:
-                done = render_in_parts(plan, lay)
+                done = render_in_parts(plan, lay, guess_any=not pooled)
             return replace(done, layout=plan.reason)
         except BaseException:  # out of time, Ctrl-C, an error: the workers stop too
             if pooled:
@@ -96,14 +96,16 @@ def render_planned(
 _FIRST_SIDE = "right"
 
 
-def render_in_parts(plan: LayoutPlan, lay: Layouter) -> Rendered:
+def render_in_parts(plan: LayoutPlan, lay: Layouter, guess_any: bool = False) -> Rendered:
     """Lay out a draft of the front, the parts, then the front (with their page numbers)
     and the chrome; stitch.
 
     The draft tells the front's length, first side and anchors. It goes first, and fails
     fast on a bad cover; it is skipped when a front with the same markup was laid out in
     this process before (shapes.py): its shape is the guess, and the front laid out with
-    the page numbers must confirm it. Parts that do not depend on where they start are
+    the page numbers must confirm it. With `guess_any` (documents laid out one after
+    another, where the draft would not run beside the parts) the last front laid out here
+    is the guess for a front never seen. Parts that do not depend on where they start are
     handed to the layouter at once (a pool lays them out side by side); the rest follow
     in order.
     """
@@ -112,6 +114,8 @@ def render_in_parts(plan: LayoutPlan, lay: Layouter) -> Rendered:
     draft_html = front_document(split, {})
     markup = markup_key(draft_html)
     shape = known_shape(markup)
+    if shape is None and guess_any:  # one document after another: the draft would wait too
+        shape = latest_shape()
     drafting = None if shape is not None else lay.submit(draft_html, write=False)
     early = _submit_free_parts(lay, plan, _FIRST_SIDE)
     messages: list[tuple[str, ...]] = []

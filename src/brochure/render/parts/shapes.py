@@ -6,7 +6,9 @@ chapter's page number. Packs of a batch (and rebuilds in `--watch`) often have f
 that differ only in their text: another traveller's name on the cover. Such a front has
 the same shape as one laid out before, so the draft can be skipped: the front is laid out
 once, with the numbers the earlier shape gives, and checked against that shape; where it
-differs, it becomes the draft and is laid out again.
+differs, it becomes the draft and is laid out again. A process that lays documents out one
+after another (a batch worker) guesses a front it has never seen from the last one it
+laid out: a wrong guess costs what the draft would have.
 
 The key is the front's markup without its text (the text of `<style>` is kept): tags,
 attributes, links and stylesheets. Text can change a front's length, which is why a
@@ -89,6 +91,13 @@ _SIZE = 64
 def known_shape(key: str) -> FrontShape | None:
     """The shape a front with this markup had when last laid out here."""
     return _SHAPES.get(key)
+
+
+def latest_shape() -> FrontShape | None:
+    """The shape of the front this process laid out last, whatever its markup: the guess
+    for a front never seen here (another route of a batch has the same kind of front,
+    most often as long)."""
+    return _SHAPES[next(reversed(_SHAPES))] if _SHAPES else None
 
 
 def remember_shape(key: str, shape: FrontShape) -> None:

@@ -159,9 +159,10 @@ def _lay_out(
     attach: bool,
 ) -> LaidDocument:
     """In a worker: lay out one document of `pack`, with the fonts of its earlier ones."""
-    if pack not in _WARM:  # a new pack (--watch's next build): free what the last left
-        _WARM.clear()
-        after_task()
+    if pack not in _WARM:
+        if _WARM:  # a new pack (--watch's next build): free what the last one left
+            _WARM.clear()
+            after_task()
         _WARM[pack] = Fonts()
     collect_garbage()
     with LayoutSession(base_url, policy, options, _WARM[pack]) as session:

@@ -27,6 +27,7 @@ what lies between the first and second markers is the front.
 
 from __future__ import annotations
 
+import hashlib
 import html as htmlmod
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,11 +147,11 @@ class Segment:
     weight: int
 
     @classmethod
-    def of(cls, fragment: str, scan: _Scan | None = None) -> Segment:
+    def of(cls, fragment: str, scan: _Found | None = None) -> Segment:
         """Read a fragment's anchors (`id`), internal links (`href="#..."`) and weight
         (from `scan`, the fragment already scanned, if given)."""
         scan = scan or _scan(fragment)
-        return cls(fragment, frozenset(scan.ids), frozenset(scan.links), weight(fragment))
+        return cls(fragment, scan.ids, scan.links, weight(fragment))
 
 
 @dataclass(frozen=True)
@@ -382,11 +383,33 @@ class _Scan(HTMLParser):
         return self.ok and all(tag in _OPTIONAL_END for tag in self.stack)
 
 
-def _scan(fragment: str) -> _Scan:
-    scanner = _Scan()
-    scanner.feed(fragment)
-    scanner.close()
-    return scanner
+@dataclass(frozen=True)
+class _Found:
+    """What a scan of a fragment found."""
+
+    ids: frozenset[str]
+    links: frozenset[str]
+    balanced: bool
+
+
+#: Fragments scanned in this process, by their SHA-256: a batch's packs on one route, and
+#: --watch's rebuilds, are cut into the same chapters again and again.
+_SCANNED: dict[bytes, _Found] = {}
+_SCANNED_SIZE = 1024
+
+
+def _scan(fragment: str) -> _Found:
+    key = hashlib.sha256(fragment.encode()).digest()
+    found = _SCANNED.get(key)
+    if found is None:
+        scanner = _Scan()
+        scanner.feed(fragment)
+        scanner.close()
+        found = _Found(frozenset(scanner.ids), frozenset(scanner.links), scanner.balanced)
+        _SCANNED[key] = found
+        while len(_SCANNED) > _SCANNED_SIZE:
+            del _SCANNED[next(iter(_SCANNED))]
+    return found
 
 
 # Documents -----------------------------------------------------------------------------

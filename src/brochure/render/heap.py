@@ -28,7 +28,7 @@ _lock = threading.Lock()
 _depth = 0
 _saved: tuple[int, int, int] = gc.get_threshold()
 _froze = False  # whether we froze (a process that froze objects itself keeps them frozen)
-_settled = False  # after_task froze what a worker keeps: fewer_collections leaves it so
+_tasks = 0  # packs after_task has freed in this process
 
 
 @contextmanager
@@ -38,8 +38,9 @@ def fewer_collections() -> Iterator[None]:
     with _lock:
         if _depth == 0:
             _saved = gc.get_threshold()
-            # (counting frozen objects walks them all: 10 ms in a worker after_task froze)
-            _froze = not _settled and gc.get_freeze_count() == 0
+            # After after_task, a worker's objects stay frozen; counting them would walk
+            # them all (10 ms), so that is not asked then.
+            _froze = _tasks == 0 and gc.get_freeze_count() == 0
             if _froze:
                 gc.freeze()
             gc.set_threshold(max(YOUNG_THRESHOLD, _saved[0]), *_saved[1:])
@@ -75,7 +76,6 @@ def collect_garbage() -> None:
 
 #: Tasks between two collections of everything, frozen objects too (see after_task).
 THAW_EVERY = 32
-_tasks = 0
 
 
 def after_task() -> None:
@@ -90,7 +90,7 @@ def after_task() -> None:
     Every THAW_EVERY tasks everything is collected, frozen objects too, so that nothing
     frozen that died since is kept for good.
     """
-    global _tasks, _settled
+    global _tasks
     with _lock:
         if _depth:  # a build runs in another thread: not now
             return
@@ -100,4 +100,3 @@ def after_task() -> None:
         _garbage.clear()
         gc.collect()
         gc.freeze()
-        _settled = True

@@ -97,7 +97,15 @@ def prepare(
     """Load content and brand (unless given, already loaded), select, fill the templates.
 
     The request's time limit starts here and covers the whole build (see render/limits.py).
+    Garbage a long document of an earlier build left is freed first, and collections are
+    rarer meanwhile (render/heap.py).
     """
+    collect_garbage()
+    with fewer_collections():
+        return _prepare(request, catalog, kit)
+
+
+def _prepare(request: PackRequest, catalog: Catalog | None, kit: BrandKit | None) -> PreparedPack:
     limits = Limits(seconds=request.timeout).started()
     data_dir = (request.data_dir or builtin_data()).resolve()
     catalog = catalog or load_catalog(data_dir)
@@ -238,9 +246,7 @@ def build_pack(
         from .render.layouter import start_fork_server  # imports WeasyPrint
 
         start_fork_server()
-    collect_garbage()  # a long document of an earlier build (--watch, a test) is freed now
-    with fewer_collections():  # see render/heap.py (stitching collects as usual: see there)
-        prepared = prepare(request)
+    prepared = prepare(request)
     check_writable(output_path(prepared.request, prepared.selection))
     body, result = render_pack(prepared, part_policy)
     write_atomic(result.path, body)

@@ -28,7 +28,6 @@ from ..errors import BrochureError, OutputError
 from ..look.brand import find_brand_file
 from ..pack import BuildResult, prepare, render_pack
 from ..render.cache import BUNDLES, default_root
-from ..render.heap import collect_garbage, fewer_collections
 from ..render.limits import cores, peak_memory_mb
 from ..render.output import remove_stale_temps, write_atomic
 from ..resources import builtin_data, builtin_fonts, builtin_styles, builtin_templates
@@ -215,10 +214,9 @@ def render_job(request_data: dict[str, Any], bundle: Bundle | None = None) -> di
         shared = default_root() / BUNDLES if request.cache else None
         with unpacked(bundle or {}, shared) as places:
             try:
-                collect_garbage()  # the last pack's long documents, before this one grows
-                with fewer_collections():
-                    prepared = prepare(request.model_copy(update=_moved(request, places)))
-                body, result = render_pack(prepared)
+                body, result = render_pack(
+                    prepare(request.model_copy(update=_moved(request, places)))
+                )
             except BrochureError as exc:
                 raise BrochureError(_relocated(str(exc), request, places)) from exc
     except BrochureError as exc:

@@ -486,15 +486,6 @@ class _FontFaces:
         return getattr(self.fonts, name)
 
 
-class _Counting(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
 def _stylesheet(
     guess: Any = None,
     filename: Any = None,
@@ -569,28 +560,23 @@ def _stylesheet(
             text, environment_encoding=encoding, protocol_encoding=protocol_encoding
         )
     sheet.matcher = cssselect2.Matcher()
-    fonts, logged = _FontFaces(font_config), _Counting()
-    before = (len(page_rules), list(layers), dict(counter_style), dict(color_profiles))
-    logger = logging.getLogger(_LOGGER_NAME)
-    logger.addHandler(logged)
-    try:
+    fonts = _FontFaces(font_config)
+    rules_before = len(page_rules)
+    others_before = (list(layers), dict(counter_style), dict(color_profiles))
+    with _collect_logs() as logged:
         weasyprint.css.preprocess_stylesheet(
             media_type, base_url, rules, url_fetcher, sheet.matcher, page_rules, layers,
             fonts, counter_style, color_profiles,
         )  # fmt: skip
-    finally:
-        logger.removeHandler(logged)
     alone = (
-        not logged.count
-        and layers == before[1]
-        and counter_style == before[2]
-        and color_profiles == before[3]
+        not logged.records
+        and (layers, counter_style, color_profiles) == others_before
         and not any(r.type == "at-rule" and r.lower_at_keyword == "import" for r in rules)
     )
     parsed = None
     if alone:
         parsed = _Parsed(
-            base_url, sheet.matcher, tuple(page_rules[before[0] :]), tuple(fonts.faces)
+            base_url, sheet.matcher, tuple(page_rules[rules_before:]), tuple(fonts.faces)
         )
     with _parsed_lock:
         _PARSED[key] = parsed

@@ -259,7 +259,8 @@ def _merge_programs(programs: list[tuple[bytes, set[int]]]) -> bytes:
     """The merge itself: see _merged_program.
 
     The subsets are read as raw tables (glyph data by offset), not decoded by fontTools:
-    a CJK subset that keeps its glyph ids has some 60,000 glyph slots, nearly all empty,
+    a CJK subset that keeps its glyph ids has thousands of glyph slots, nearly all empty
+    (18,000 in the 273-page pack),
     and decoding every slot of every subset was most of a long pack's stitching time.
     Only the base (the subset with the most glyph ids) is decoded, and written again.
     """
@@ -281,24 +282,30 @@ class _Subset:
     def __init__(self, program: bytes) -> None:
         self.program = program
         self.font = TTFont(io.BytesIO(program), recalcTimestamp=False, lazy=True)
-        self.glyphs = _u16(self.table(b"maxp"), 4)
+        self._tables: dict[str, bytes] = {}
+        self.glyphs = _u16(self.table("maxp"), 4)
 
-    def table(self, tag: bytes) -> bytes:
-        data: bytes = self.font.reader[tag.decode()]
-        return data
+    def table(self, tag: str) -> bytes:
+        """A table's bytes, read once."""
+        if tag not in self._tables:
+            self._tables[tag] = self.font.reader[tag]
+        return self._tables[tag]
+
+    def has(self, tag: str) -> bool:
+        return tag in self.font.reader
 
     def metrics(self, gid: int) -> dict[str, tuple[int, int]]:
         """The glyph's advance and side bearing in each metrics table the font has."""
         found = {}
-        for tag, header in ((b"hmtx", b"hhea"), (b"vmtx", b"vhea")):
-            if tag.decode() not in self.font.reader:
+        for tag, header in (("hmtx", "hhea"), ("vmtx", "vhea")):
+            if not self.has(tag):
                 continue
             data, longs = self.table(tag), _u16(self.table(header), 34)
             if gid < longs:
-                found[tag.decode()] = (_u16(data, 4 * gid), _s16(data, 4 * gid + 2))
+                found[tag] = (_u16(data, 4 * gid), _s16(data, 4 * gid + 2))
             else:
                 advance = _u16(data, 4 * (longs - 1))
-                found[tag.decode()] = (advance, _s16(data, 4 * longs + 2 * (gid - longs)))
+                found[tag] = (advance, _s16(data, 4 * longs + 2 * (gid - longs)))
         return found
 
 
@@ -334,9 +341,9 @@ class _RawGlyf:
     """A subset's TrueType glyphs as bytes, by glyph id (through its loca table)."""
 
     def __init__(self, subset: _Subset) -> None:
-        self.glyf = subset.table(b"glyf")
-        self.loca = subset.table(b"loca")
-        self.long = _s16(subset.table(b"head"), 50) == 1
+        self.glyf = subset.table("glyf")
+        self.loca = subset.table("loca")
+        self.long = _s16(subset.table("head"), 50) == 1
 
     def __getitem__(self, gid: int) -> bytes:
         if self.long:
@@ -381,7 +388,7 @@ def _merge_glyf(base: TTFont, fonts: Sequence[tuple[_Subset, set[int]]]) -> None
     components) that it holds and `base` does not."""
     mine, names = base["glyf"], base.getGlyphOrder()
     for other, used in fonts[1:]:
-        if "glyf" not in other.font.reader:
+        if not other.has("glyf"):
             raise _Mismatch("outline formats")
         theirs = _RawGlyf(other)
         pending, seen = sorted(used), set(used)
@@ -431,7 +438,7 @@ class _RawCff:
     """A subset's CFF charstrings as bytes by glyph id, and each glyph's font dict."""
 
     def __init__(self, subset: _Subset) -> None:
-        self.data = subset.table(b"CFF ")
+        self.data = subset.table("CFF ")
         self.top = subset.font["CFF "].cff.topDictIndex[0]
         raw = self.top.rawDict
         self.strings = _Index(self.data, raw["CharStrings"])
@@ -501,7 +508,7 @@ def _merge_cff(base: TTFont, fonts: Sequence[tuple[_Subset, set[int]]]) -> None:
     have = _RawCff(fonts[0][0])
     added: dict[int, bytes] = {}
     for other, used in fonts[1:]:
-        if "CFF " not in other.font.reader:
+        if not other.has("CFF "):
             raise _Mismatch("outline formats")
         theirs = _RawCff(other)
         if cid_keyed != (theirs.select is not None):

@@ -73,7 +73,7 @@ if os.environ.get("BROCHURE_TEST_HOLD"):
         _hold(re.sub(r"[^a-z0-9]+", "-", who.casefold()).strip("-"))
         return _held_render(prepared, part_policy)
 
-    _real_stitch = getattr(brochure.render.parts.layout, "begin_stitch")  # noqa: B009
+    _real_stitch = getattr(brochure.render.parts.layout, "Stitching")  # noqa: B009
 
     def _holding_stitch(*args: Any, **kwargs: Any) -> Any:
         _hold("stitch")
@@ -89,4 +89,4 @@ if os.environ.get("BROCHURE_TEST_HOLD"):
     brochure.pack.render_pack = _holding_render
     setattr(brochure.render.output, "_fill", _holding_fill)  # noqa: B010
     setattr(brochure.many.batch, "render_pack", _holding_render)  # noqa: B010 - not exported
-    setattr(brochure.render.parts.layout, "begin_stitch", _holding_stitch)  # noqa: B010
+    setattr(brochure.render.parts.layout, "Stitching", _holding_stitch)  # noqa: B010

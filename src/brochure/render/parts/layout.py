@@ -39,7 +39,7 @@ from .plan import (
     part_document,
 )
 from .shapes import FrontShape, known_shape, latest_shape, markup_key, remember_shape
-from .stitch import PartPdf, begin_stitch
+from .stitch import PartPdf, Stitching
 
 _WHOLE = "render this pack whole (--layout whole)"
 
@@ -156,7 +156,7 @@ def render_in_parts(plan: LayoutPlan, lay: Layouter, guess_any: bool = False) ->
     if [p.facts for p in pages] != guess:
         chroming = lay.submit(chrome_document(split, [p.facts for p in pages]), tagged=False)
     assert front.pdf is not None
-    with begin_stitch(PartPdf(front.pdf, keep), [p.pdf for p in parts], outline(pages)) as joined:
+    with Stitching(PartPdf(front.pdf, keep), [p.pdf for p in parts], outline(pages)) as joined:
         chrome = wait(chroming)  # laid out in a worker while the rest was stitched
         _check_chrome(chrome, pages)
         assert chrome.pdf is not None

@@ -33,11 +33,6 @@ class PartPdf:
     keep: range
 
 
-def begin_stitch(front: PartPdf, parts: Sequence[PartPdf], outline: Sequence[Outline]) -> Stitching:
-    """Stitch all but the chrome, which is laid out meanwhile (see Stitching)."""
-    return Stitching(front, parts, outline)
-
-
 class Stitching:
     """A pack stitched but for its chrome: pages, named destinations, structure tree,
     outline and fonts are done when it is made; `finish` lays the chrome over and gives
@@ -47,12 +42,9 @@ class Stitching:
     def __init__(
         self, front: PartPdf, parts: Sequence[PartPdf], outline: Sequence[Outline]
     ) -> None:
-        self._stack = ExitStack()
-        try:
-            self._join(front, parts, outline)
-        except BaseException:
-            self._stack.close()
-            raise
+        with ExitStack() as stack:  # the PDFs are closed if joining fails
+            self._join(stack, front, parts, outline)
+            self._stack = stack.pop_all()
 
     def __enter__(self) -> Stitching:
         return self
@@ -60,8 +52,13 @@ class Stitching:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
-    def _join(self, front: PartPdf, parts: Sequence[PartPdf], outline: Sequence[Outline]) -> None:
-        stack = self._stack
+    def _join(
+        self,
+        stack: ExitStack,
+        front: PartPdf,
+        parts: Sequence[PartPdf],
+        outline: Sequence[Outline],
+    ) -> None:
         out = stack.enter_context(pikepdf.open(io.BytesIO(front.pdf)))
         sources = [stack.enter_context(pikepdf.open(io.BytesIO(p.pdf))) for p in parts]
         tagged = Name.StructTreeRoot in out.Root

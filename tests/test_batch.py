@@ -573,3 +573,40 @@ def test_packs_with_one_kit_share_their_chapters_through_the_part_cache(tmp_path
     for name, traveller in (("ann.pdf", "Ann Ash"), ("bo.pdf", "Bo Birch")):
         cover = page_texts(tmp_path / "out" / name)[0]
         assert traveller in cover and "Testco" in cover, cover
+
+
+def test_packs_that_share_chapters_wait_for_the_first_of_their_group() -> None:
+    """A group's first pack goes out before any second pack (new groups first: they are the
+    longest work), and a group's other packs wait while its first is laid out, unless
+    nothing else is left to hand out."""
+    from collections import deque
+
+    from brochure.many.workers import _Queue
+
+    queue = _Queue(deque(["a1", "b1", "c1", "a2", "b2", "c2", "a3"]), group_of=lambda x: x[0])
+    taken = [queue.take(), queue.take()]
+    assert taken == ["a1", "b1"]
+    queue.done("b1")
+    assert queue.take() == "c1"  # a new group before b2, whose chapters are ready
+    assert queue.take() == "b2"  # ready: not a2 or c2, whose first packs are still out
+    assert queue.take() == "a2"  # only groups being laid out are left: the first in line
+    queue.done("a1")
+    assert [queue.take(), queue.take()] == ["a3", "c2"]
+    assert not queue
+    plain = _Queue(deque([3, 1, 2]))
+    assert [plain.take(), plain.take(), plain.take()] == [3, 1, 2]
+
+
+def test_colleagues_on_one_trip_share_a_key_and_other_trips_do_not() -> None:
+    from brochure.many.batch import shared
+    from brochure.pack import make_request
+
+    def key(**options: object) -> str | None:
+        return shared(make_request(**{"cities": ["ningbo"], **options}), "bundle")
+
+    ann = key(traveller="Ann Ash", title="Ann's trip", output="ann.pdf", trip_start="2027-01-04")
+    assert ann is not None and ann == key(traveller="Bo Birch", output="bo.pdf")
+    assert key(cities=["qingdao"], traveller="Ann Ash") != ann
+    assert key(paper="letter") != ann
+    assert shared(make_request(cities=["ningbo"]), "other bundle") != ann
+    assert key(cache=False) is None

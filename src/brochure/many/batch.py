@@ -120,6 +120,7 @@ class Task:
     request: dict[str, Any]
     bundle: Bundle
     bundle_key: str  # a digest of the bundle's bytes: equal keys, equal files
+    shares: str | None = None  # equal for packs whose chapters are the same (see `shared`)
 
 
 # -- what a pack depends on ------------------------------------------------------------
@@ -165,6 +166,20 @@ def fingerprint(request: PackRequest, folders: Mapping[str, Folder], installed: 
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+#: What makes one traveller's pack differ from a colleague's on the same trip.
+PERSONAL = frozenset({"traveller", "title", "trip_start", "trip_end", "itinerary", "output"})
+
+
+def shared(request: PackRequest, bundle_key: str) -> str | None:
+    """A key equal for packs that share their chapters (all but the personal pages), so
+    that the batch lays those out once and takes them from the part cache after; None
+    without the cache."""
+    if not request.cache:
+        return None
+    options = request.model_dump(mode="json", exclude={*PERSONAL, *PackRequest.HOW})
+    return hashlib.sha256(json.dumps([options, bundle_key], sort_keys=True).encode()).hexdigest()
+
+
 def _snap(root: Path, memo: dict[Path, Folder | BrochureError]) -> Folder:
     """The snapshot of `root`, read once per batch."""
     root = root.resolve()
@@ -194,7 +209,8 @@ def make_task(job: Job, key: str, memo: dict[Path, Folder | BrochureError], inst
         json.dumps({name: folder.digest for name, folder in sorted(folders.items())}).encode()
     ).hexdigest()
     bundle: Bundle = {name: folder.files for name, folder in folders.items()}
-    return Task(job, key, mark, request.model_dump(mode="json"), bundle, bundle_key)
+    request_data = request.model_dump(mode="json")
+    return Task(job, key, mark, request_data, bundle, bundle_key, shared(request, bundle_key))
 
 
 # -- the work itself -------------------------------------------------------------------
@@ -349,6 +365,7 @@ def _run_locked(
                 finish,
                 initializer=_warm_worker,
                 preload=_PRELOAD,
+                group_of=_shares,
             )
     finally:
         try:
@@ -361,6 +378,10 @@ def _run_locked(
 
 def _task_args(task: Task) -> tuple[Any, ...]:
     return (task.request, task.bundle)
+
+
+def _shares(task: Task) -> str | None:
+    return task.shares
 
 
 def _plan_tasks(

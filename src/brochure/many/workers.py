@@ -6,6 +6,11 @@ each worker starts with WeasyPrint already imported). Each has its own pipe and 
 given one task at a time, so the parent always knows which pack a worker holds. A worker
 that dies (SIGKILL, the kernel's out-of-memory killer, a crash in a C library) fails that
 pack alone, with the reason; a new worker takes over the packs still waiting.
+
+Packs that share parts (`group_of`: the same cities, topics and look for other travellers)
+are handed out so that the part cache, not a second worker, lays those parts out: a
+group's first pack goes out first, and its others wait until it is done while packs of
+other groups are there to take.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
@@ -52,6 +57,60 @@ class _Worker(Generic[T]):
     holds: bool = False
 
 
+@dataclass
+class _Queue(Generic[T]):
+    """The items still waiting, and which to hand out next.
+
+    Without `group_of`, in order. With it, an item whose group no worker has started yet
+    comes first (a group's first item lays out the parts its group shares, the longest
+    work: started early, it does not finish last), then one whose group has an item done
+    (its shared parts are in the part cache now), and only then one whose group is being
+    laid out (it would wait for those parts, or lay them out a second time). The order is
+    only a matter of time: a wrong group costs speed, never a pack.
+    """
+
+    items: deque[T]
+    group_of: Callable[[T], Hashable] | None = None
+    started: set[Hashable] = field(default_factory=set)
+    finished: set[Hashable] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        group_of = self.group_of
+        self.groups = 0 if group_of is None else len({group_of(x) for x in self.items})
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def take(self) -> T:
+        """The next item to hand out (the queue must not be empty)."""
+        if self.group_of is None:
+            return self.items.popleft()
+        group_of, index = self.group_of, None
+        if len(self.started) < self.groups:  # a group not started yet
+            fresh = (i for i, x in enumerate(self.items) if group_of(x) not in self.started)
+            index = next(fresh, None)
+        if index is None:
+            ready = (i for i, x in enumerate(self.items) if group_of(x) in self.finished)
+            index = next(ready, 0)
+        item = self.items[index]
+        del self.items[index]
+        self.started.add(group_of(item))
+        return item
+
+    def put_back(self, item: T) -> None:
+        """An item that could not be handed out: first in line again."""
+        self.items.appendleft(item)
+
+    def done(self, item: T) -> None:
+        """An item is finished (or failed): its group's shared parts are as done as they
+        will be."""
+        if self.group_of is not None:
+            self.finished.add(self.group_of(item))
+
+
 def death_reason(exitcode: int | None) -> str:
     """Why a worker process ended, in words."""
     if exitcode is not None and exitcode < 0:
@@ -70,12 +129,14 @@ def run_pool(
     *,
     initializer: Callable[[], None] | None = None,
     preload: Iterable[str] = (),
+    group_of: Callable[[T], Hashable] | None = None,
 ) -> None:
     """Run `work(*args_of(item))` for every item in up to `workers` processes; call `done`.
 
-    `preload` names modules the fork server imports once, before any worker starts.
+    `preload` names modules the fork server imports once, before any worker starts;
+    `group_of` tells which items share parts (see _Queue).
     """
-    queue = deque(items)
+    queue = _Queue(deque(items), group_of)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
     pool: list[_Worker[T]] = []
@@ -112,22 +173,23 @@ def run_pool(
                     result = {"error": death_reason(worker.process.exitcode), "seconds": 0.0}
                     pool.remove(worker)
                     worker.conn.close()
+                queue.done(held)  # type: ignore[arg-type]
                 done(held, result)  # type: ignore[arg-type]
     finally:
         _stop(pool)
 
 
 def _hand_out(
-    queue: deque[T], pool: list[_Worker[T]], args_of: Callable[[T], tuple[Any, ...]]
+    queue: _Queue[T], pool: list[_Worker[T]], args_of: Callable[[T], tuple[Any, ...]]
 ) -> list[_Worker[T]]:
     """Give each idle worker the next item; the workers that hold one."""
     for worker in pool:
         if queue and not worker.holds:
-            item = queue.popleft()
+            item = queue.take()
             try:
                 worker.conn.send(args_of(item))
             except (OSError, ValueError):  # died before it was given work
-                queue.appendleft(item)
+                queue.put_back(item)
                 continue
             worker.item, worker.holds = item, True
     return [w for w in pool if w.holds]

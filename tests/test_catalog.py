@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -514,3 +515,26 @@ def test_impossible_date_is_reported_with_other_problems(content: Path, edit: Ed
     problems = problems_of(content)
     assert any(p.startswith(f"{path}:") for p in problems)
     assert any("qingdao.yml:5: region: unknown region 'north'" in p for p in problems)
+
+
+def test_a_folder_is_read_again_only_when_a_file_it_reads_changed(
+    content: Path, edit: Edit
+) -> None:
+    """Pack after pack from one folder (a batch worker, --watch) reads its YAML once; an
+    edit, a new file or a broken file is seen by the next pack."""
+    from brochure.content.catalog import load_catalog_again
+
+    first = load_catalog_again(content)
+    assert load_catalog_again(content) is first
+    (content / "geo" / "notes.txt").write_text("not content")  # not a file it reads
+    assert load_catalog_again(content) is first
+    edit("cities/tianjin.yml", replace_once("order: 70", "order: 1"))
+    again = load_catalog_again(content)
+    assert again is not first and next(iter(again.cities)) == "tianjin"
+    shutil.copy(content / "cities" / "tianjin.yml", content / "cities" / "tianjin2.yaml")
+    with pytest.raises(DataError, match="must match the file name"):
+        load_catalog_again(content)
+    with pytest.raises(DataError, match="must match the file name"):
+        load_catalog_again(content)  # an error is reported every time
+    (content / "cities" / "tianjin2.yaml").unlink()
+    assert next(iter(load_catalog_again(content).cities)) == "tianjin"

@@ -12,7 +12,14 @@ from pydantic import ValidationError
 
 from ._version import __version__
 from .access import ResourcePolicy
-from .content.catalog import Catalog, Selection, iter_sourced, load_catalog, select_for
+from .content.catalog import (
+    Catalog,
+    Selection,
+    iter_sourced,
+    load_catalog,
+    load_catalog_again,
+    select_for,
+)
 from .content.models import Layout, OutputFormat, PackRequest, Paper
 from .errors import BrochureError, RenderError
 from .look.brand import BrandKit, load_brand
@@ -108,7 +115,7 @@ def prepare(
 def _prepare(request: PackRequest, catalog: Catalog | None, kit: BrandKit | None) -> PreparedPack:
     limits = Limits(seconds=request.timeout).started()
     data_dir = (request.data_dir or builtin_data()).resolve()
-    catalog = catalog or load_catalog(data_dir)
+    catalog = catalog or load_catalog_again(data_dir)
     selection = select_for(catalog, request)
     kit = kit or load_kit(request)
     paper = request.paper or kit.settings.paper or (Paper.a5 if request.booklet else Paper.a4)

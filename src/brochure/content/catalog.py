@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from .models import (
     Sourced,
     Topic,
 )
-from .yamlfile import YamlDoc, describe_errors, read_yaml
+from .yamlfile import MAX_YAML_BYTES, YamlDoc, describe_errors, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -105,6 +106,52 @@ def load_catalog(root: Path) -> Catalog:
         raise DataError(f"{root}: {count} in the content", problems.items)
     assert country is not None
     return Catalog(root, country, cities, topics, sources, events, routes)
+
+
+#: Catalogs loaded in this process, by folder, with a digest of the files they were read
+#: from: the most recent _KEPT.
+_LOADED: dict[Path, tuple[str, Catalog]] = {}
+_KEPT = 4
+
+
+def load_catalog_again(root: Path) -> Catalog:
+    """`load_catalog`, or the catalog this process loaded from `root` before if none of the
+    files it reads has changed since (compared by their bytes).
+
+    A batch worker and `--watch` build pack after pack from one folder: reading and
+    checking its YAML took a tenth of a personalised pack's build. A folder that fails
+    to load is read again every time (so that its errors are reported every time).
+    """
+    root = Path(root)
+    digest = _catalog_digest(root)
+    held = _LOADED.get(root)
+    if digest is not None and held is not None and held[0] == digest:
+        return held[1]
+    catalog = load_catalog(root)
+    if digest is not None:
+        _LOADED.pop(root, None)
+        _LOADED[root] = (digest, catalog)
+        while len(_LOADED) > _KEPT:
+            del _LOADED[next(iter(_LOADED))]
+    return catalog
+
+
+def _catalog_digest(root: Path) -> str | None:
+    """A digest of the names and bytes of every file `load_catalog` may read in `root`;
+    None if one cannot be read or is too large (load_catalog says why)."""
+    digest = hashlib.sha256()
+    try:
+        files = [p for p in root.glob("*.y*ml") if p.suffix in (".yml", ".yaml")]
+        for folder in ("cities", "topics"):
+            files += [p for p in (root / folder).glob("*.y*ml") if p.suffix in (".yml", ".yaml")]
+        for path in sorted(files):
+            if not path.is_file() or path.stat().st_size > MAX_YAML_BYTES:
+                return None
+            body = path.read_bytes()
+            digest.update(f"{path.relative_to(root)}\0{len(body)}\0".encode() + body)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def _load_sources(problems: _Problems, root: Path) -> dict[str, Source]:

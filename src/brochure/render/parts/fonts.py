@@ -18,7 +18,9 @@ import copy
 import hashlib
 import io
 import re
+import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from math import ceil
 from typing import Any, TypeVar
 
@@ -126,9 +128,10 @@ def _merge(pdf: pikepdf.Pdf, group: Sequence[pikepdf.Object]) -> None:
     cid.W = _width_array(widths)
     base.ToUnicode = pdf.make_stream(_to_unicode(characters))
     file_key = Name.FontFile2 if Name.FontFile2 in descriptor else Name.FontFile3
-    stream = pdf.make_stream(program)
+    stream = pdf.make_stream(b"")
+    stream.write(program.packed, filter=Name.FlateDecode)  # qpdf keeps it as it is
     if file_key == Name.FontFile2:
-        stream.Length1 = len(program)
+        stream.Length1 = len(program.plain)
     else:  # /CIDFontType0C or /OpenType: what the font program is
         stream.Subtype = descriptor[file_key].Subtype
     descriptor[file_key] = stream
@@ -230,12 +233,25 @@ def _cid_set(widths: dict[int, float]) -> bytes:
 
 #: Merged font programs of this process, by their inputs (a batch worker and --watch build
 #: packs whose parts repeat): the most recent _MEMO_SIZE.
-_MEMO: dict[str, bytes | None] = {}
+_MEMO: dict[str, _Program | None] = {}
 _MEMO_SIZE = 64
 
 
-def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[int]]) -> bytes:
-    """One font program with every glyph the subsets draw (`used`: the glyph ids of each)."""
+@dataclass(frozen=True)
+class _Program:
+    """A merged font program, and its bytes compressed (as the PDF holds them)."""
+
+    plain: bytes
+    packed: bytes
+
+    @classmethod
+    def of(cls, plain: bytes) -> _Program:
+        return cls(plain, zlib.compress(plain))
+
+
+def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[int]]) -> _Program:
+    """One font program with every glyph the subsets draw (`used`: the glyph ids of each),
+    compressed once however many packs use it."""
     key = Name.FontFile2 if Name.FontFile2 in descriptors[0] else Name.FontFile3
     programs = [(d[key].read_bytes(), glyphs) for d, glyphs in zip(descriptors, used, strict=True)]
     digest = hashlib.sha256()
@@ -244,7 +260,7 @@ def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[in
     memo = digest.hexdigest()
     if memo not in _MEMO:
         try:
-            _MEMO[memo] = _merge_programs(programs)
+            _MEMO[memo] = _Program.of(_merge_programs(programs))
         except _CANNOT_MERGE:
             _MEMO[memo] = None
         while len(_MEMO) > _MEMO_SIZE:

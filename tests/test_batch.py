@@ -578,22 +578,27 @@ def test_packs_with_one_kit_share_their_chapters_through_the_part_cache(tmp_path
 def test_packs_that_share_chapters_wait_for_the_first_of_their_group() -> None:
     """A group's first pack goes out before any second pack (new groups first: they are the
     longest work), and a group's other packs wait while its first is laid out, unless
-    nothing else is left to hand out."""
-    from collections import deque
-
+    nothing else is left to hand out; a worker gets more of a group it built if it can."""
     from brochure.many.workers import _Queue
 
-    queue = _Queue(deque(["a1", "b1", "c1", "a2", "b2", "c2", "a3"]), group_of=lambda x: x[0])
-    taken = [queue.take(), queue.take()]
-    assert taken == ["a1", "b1"]
+    queue = _Queue(["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3"], group_of=lambda x: x[0])
+    one: set[object] = set()
+    two: set[object] = set()
+    assert [queue.take(one), queue.take(two)] == ["a1", "b1"]
     queue.done("b1")
-    assert queue.take() == "c1"  # a new group before b2, whose chapters are ready
-    assert queue.take() == "b2"  # ready: not a2 or c2, whose first packs are still out
-    assert queue.take() == "a2"  # only groups being laid out are left: the first in line
+    assert queue.take(one) == "c1"  # a new group before b2, whose chapters are ready
+    assert queue.take(one) == "b2"  # ready: not a2 or c2, whose first packs are still out
+    assert queue.take(two) == "b3"
+    assert queue.take(two) == "a2"  # only groups being laid out are left: the first in line
     queue.done("a1")
-    assert [queue.take(), queue.take()] == ["a3", "c2"]
+    queue.done("c1")
+    assert list(queue) == ["c2", "a3"]
+    assert queue.take(two) == "a3"  # of a group it has built, though c2 comes first
+    assert queue.take(one) == "c2"
+    queue.put_back("c2")
+    assert queue.take(one) == "c2"
     assert not queue
-    plain = _Queue(deque([3, 1, 2]))
+    plain = _Queue([3, 1, 2])
     assert [plain.take(), plain.take(), plain.take()] == [3, 1, 2]
 
 

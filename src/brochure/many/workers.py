@@ -55,60 +55,69 @@ class _Worker(Generic[T]):
     conn: Connection
     item: T | None = None
     holds: bool = False
+    groups: set[Hashable] = field(default_factory=set)  # of the items it was given
 
 
-@dataclass
 class _Queue(Generic[T]):
     """The items still waiting, and which to hand out next.
 
     Without `group_of`, in order. With it, an item whose group no worker has started yet
     comes first (a group's first item lays out the parts its group shares, the longest
     work: started early, it does not finish last), then one whose group has an item done
-    (its shared parts are in the part cache now), and only then one whose group is being
-    laid out (it would wait for those parts, or lay them out a second time). The order is
-    only a matter of time: a wrong group costs speed, never a pack.
+    (its shared parts are in the part cache now), of a group the worker has built before
+    if there is one (it holds that group's merged fonts and pictures in memory), and only
+    then one whose group is being laid out (it would wait for those parts, or lay them
+    out a second time). Within each rule, the earliest item in the given order. The order
+    is only a matter of time: a wrong group costs speed, never a pack.
     """
 
-    items: deque[T]
-    group_of: Callable[[T], Hashable] | None = None
-    started: set[Hashable] = field(default_factory=set)
-    finished: set[Hashable] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        group_of = self.group_of
-        self.groups = 0 if group_of is None else len({group_of(x) for x in self.items})
+    def __init__(self, items: Iterable[T], group_of: Callable[[T], Hashable] | None = None):
+        self.group_of: Callable[[T], Hashable] = group_of or (lambda item: None)
+        self.waiting: dict[Hashable, deque[tuple[int, T]]] = {}
+        for number, item in enumerate(items):
+            self.waiting.setdefault(self.group_of(item), deque()).append((number, item))
+        self.started: set[Hashable] = set()
+        self.finished: set[Hashable] = set()
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self.waiting)
 
     def __iter__(self) -> Iterator[T]:
-        return iter(self.items)
+        return (item for _, item in sorted(i for q in self.waiting.values() for i in q))
 
-    def take(self) -> T:
-        """The next item to hand out (the queue must not be empty)."""
-        if self.group_of is None:
-            return self.items.popleft()
-        group_of, index = self.group_of, None
-        if len(self.started) < self.groups:  # a group not started yet
-            fresh = (i for i, x in enumerate(self.items) if group_of(x) not in self.started)
-            index = next(fresh, None)
-        if index is None:
-            ready = (i for i, x in enumerate(self.items) if group_of(x) in self.finished)
-            index = next(ready, 0)
-        item = self.items[index]
-        del self.items[index]
-        self.started.add(group_of(item))
+    def take(self, known: set[Hashable] | None = None) -> T:
+        """The next item to hand out (the queue must not be empty) to a worker that was
+        given items of the `known` groups (which learns the item's group)."""
+        known = set() if known is None else known
+        groups = list(self.waiting)
+        group = (
+            self._earliest(g for g in groups if g not in self.started)
+            or self._earliest(g for g in groups if g in self.finished and g in known)
+            or self._earliest(g for g in groups if g in self.finished)
+            or self._earliest(groups)
+        )
+        assert group is not None, "take from an empty queue"
+        waiting = self.waiting[group[0]]
+        _, item = waiting.popleft()
+        if not waiting:
+            del self.waiting[group[0]]
+        self.started.add(group[0])
+        known.add(group[0])
         return item
+
+    def _earliest(self, groups: Iterable[Hashable]) -> tuple[Hashable] | None:
+        """The group (in a 1-tuple: a group may be None) whose next item comes first."""
+        heads = [(self.waiting[g][0][0], n, g) for n, g in enumerate(groups)]
+        return (min(heads)[2],) if heads else None
 
     def put_back(self, item: T) -> None:
         """An item that could not be handed out: first in line again."""
-        self.items.appendleft(item)
+        self.waiting.setdefault(self.group_of(item), deque()).appendleft((-1, item))
 
     def done(self, item: T) -> None:
         """An item is finished (or failed): its group's shared parts are as done as they
         will be."""
-        if self.group_of is not None:
-            self.finished.add(self.group_of(item))
+        self.finished.add(self.group_of(item))
 
 
 def death_reason(exitcode: int | None) -> str:
@@ -136,7 +145,7 @@ def run_pool(
     `preload` names modules the fork server imports once, before any worker starts;
     `group_of` tells which items share parts (see _Queue).
     """
-    queue = _Queue(deque(items), group_of)
+    queue = _Queue(items, group_of)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
     pool: list[_Worker[T]] = []
@@ -185,7 +194,7 @@ def _hand_out(
     """Give each idle worker the next item; the workers that hold one."""
     for worker in pool:
         if queue and not worker.holds:
-            item = queue.take()
+            item = queue.take(worker.groups)
             try:
                 worker.conn.send(args_of(item))
             except (OSError, ValueError):  # died before it was given work

@@ -615,3 +615,19 @@ def test_colleagues_on_one_trip_share_a_key_and_other_trips_do_not() -> None:
     assert key(paper="letter") != ann
     assert shared(make_request(cities=["ningbo"]), "other bundle") != ann
     assert key(cache=False) is None
+
+
+def test_workers_are_forked_unless_this_process_has_loaded_weasyprint() -> None:
+    """`brochure batch` forks its workers (they start at once); a process that may have
+    rendered (WeasyPrint loaded) starts them from a fork server instead."""
+    probe = (
+        "import sys\n"
+        "from brochure.many.workers import _start_method\n"
+        "print(_start_method(()).get_start_method())\n"
+        "import weasyprint\n"
+        "print(_start_method(()).get_start_method())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["fork", "forkserver"]

@@ -1,8 +1,11 @@
 """Local worker processes for a batch, where one worker's death costs only its own pack.
 
-Workers come from a fork server (WeasyPrint is not safe to fork from a process that has
-used it, but the server never renders: it only imports the `preload` modules once, so
-each worker starts with WeasyPrint already imported). Each has its own pipe and is
+Workers are forked from this process when it has not loaded WeasyPrint and runs no
+other thread (the `brochure batch` command): they start at once, and import WeasyPrint
+side by side. Otherwise (a library user who rendered first: WeasyPrint is not safe to
+fork from a process that has used it) they come from a fork server, which never renders:
+it only imports the `preload` modules once, and the first worker starts when it has
+(0.4 s later than a fork, on the bundled batch). Each has its own pipe and is
 given one task at a time, so the parent always knows which pack a worker holds. A worker
 that dies (SIGKILL, the kernel's out-of-memory killer, a crash in a C library) fails that
 pack alone, with the reason; a new worker takes over the packs still waiting.
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,8 +151,7 @@ def run_pool(
     `group_of` tells which items share parts (see _Queue).
     """
     queue = _Queue(items, group_of)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
+    context = _start_method(preload)
     pool: list[_Worker[T]] = []
 
     def start() -> _Worker[T]:
@@ -186,6 +190,18 @@ def run_pool(
                 done(held, result)  # type: ignore[arg-type]
     finally:
         _stop(pool)
+
+
+def _start_method(
+    preload: Iterable[str],
+) -> multiprocessing.context.ForkContext | multiprocessing.context.ForkServerContext:
+    """fork, if this process has not loaded WeasyPrint and runs no other thread; else a
+    fork server that imports `preload` (see the module's docstring)."""
+    if "weasyprint" not in sys.modules and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    return context
 
 
 def _hand_out(

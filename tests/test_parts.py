@@ -383,6 +383,37 @@ def test_split_pack_refuses_what_it_cannot_cut(html: str) -> None:
     assert split_pack(html) is None
 
 
+def test_styles_inside_any_piece_of_the_markup_are_read_each_piece_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pack's markup is read for styles piece by piece: a style in a chapter, the head
+    or the front counts, and a piece already read in this process is not read again."""
+    from brochure.content.models import Layout
+
+    policy = parts.PartPolicy(reuse=True)
+    sided = SHELL.replace("<p>One</p>", "<p style='break-before: left'>One</p>")
+    numbered = SHELL.replace(
+        "<title>t</title>",
+        "<title>t</title><style>a::after { content: target-counter(attr(href), page) }</style>",
+    )
+    refused = SHELL.replace(
+        "<nav id='contents'>", "<nav id='contents' style='content: target-text(attr(href))'>"
+    )
+    plain = parts.plan_layout(SHELL, [], Layout.auto, policy)
+    assert plain.split is not None and not plain.sided and not plain.page_references
+    assert parts.plan_layout(sided, [], Layout.auto, policy).sided
+    assert parts.plan_layout(numbered, [], Layout.auto, policy).page_references
+    assert "target-text()" in parts.plan_layout(refused, [], Layout.auto, policy).reason
+    read: list[str] = []
+    real = parts._read_style
+    monkeypatch.setattr(parts, "_read_style", lambda css: read.append(css) or real(css))
+    parts.plan_layout(SHELL.replace(">cover<", ">another cover<"), [], Layout.auto, policy)
+    assert read == [
+        "<section id='cover'>another cover</section><nav id='contents'>"
+        '<a href="#one">one</a><a href="#two">two</a><a href="#gone">gone</a></nav>'
+    ]
+
+
 def test_optional_end_tags_do_not_stop_a_split() -> None:
     html = SHELL.replace("<p>One</p>", "<ul><li>a<li>b</ul><p>c")
     assert split_pack(html) is not None

@@ -151,7 +151,7 @@ class Segment:
         """Read a fragment's anchors (`id`), internal links (`href="#..."`) and weight
         (from `scan`, the fragment already scanned, if given)."""
         scan = scan or _scan(fragment)
-        return cls(fragment, scan.ids, scan.links, weight(fragment))
+        return cls(fragment, scan.ids, scan.links, scan.weight)
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,13 @@ class SplitPack:
         lend the finished PDF their pages (its metadata is the front's), and without them
         a chapter's documents are the same in every pack that holds the chapter."""
         return _METADATA.sub("", self.head)
+
+    @property
+    def pieces(self) -> list[str]:
+        """The pack's markup in pieces, all of it but the part markers and closing tags."""
+        return [self.head, self.body_open, self.prefix, self.front.html] + [
+            c.html for c in self.chapters
+        ]
 
     @property
     def weight(self) -> int:
@@ -232,16 +239,18 @@ def plan_layout(
     policy = policy or PartPolicy()
     if layout is Layout.whole:
         return LayoutPlan("asked for whole (--layout whole)")
-    size = weight(html)
     reuse = policy.reuse and layout is Layout.auto
+    size = 0 if reuse else weight(html)
     if layout is not Layout.parts and not reuse and size <= policy.whole_max_weight:
         return LayoutPlan(f"short: weighs {size:,}, at most {policy.whole_max_weight:,}")
     split = split_pack(html)
+    # The pack's markup is read piece by piece: its chapters are the same from pack to pack.
+    sheets = [*split.pieces, *styles] if split is not None else [html, *styles]
     why_not = (
         "its templates have no part markers "
         f"({PART_MARKER}) or a part does not close the elements it opens"
         if split is None
-        else cannot_cut([html, *styles])
+        else cannot_cut(sheets)
     )
     if why_not is not None:
         if layout is Layout.parts:
@@ -259,7 +268,6 @@ def plan_layout(
         groups = tuple(group_short_chapters(split.chapters, policy.reuse_weight))
     else:
         groups = tuple(group_chapters(split.chapters, policy.part_max_weight))
-    sheets = [html, *styles]
     return LayoutPlan(reason, split, groups, prints_page_numbers(sheets), is_sided(sheets))
 
 
@@ -269,26 +277,12 @@ def cannot_cut(styles: Iterable[str]) -> str | None:
     `target-counter(..., page)` works across parts (stubs carry the page numbers); the text
     of an element in another part and counters other than `page` do not.
     """
-    for css in styles:
-        css = _CSS_COMMENT.sub("", css)
-        if _TARGET_TEXT.search(css):
-            return "its styles use target-text(), which reads text from other chapters"
-        for name in _TARGET_COUNTER.findall(css):
-            if name.lower() != "page":
-                return (
-                    f"its styles use target-counter() with the counter {name!r}, "
-                    "which counts across chapters"
-                )
-    return None
+    return next((f.refusal for css in styles if (f := _style_facts(css)).refusal), None)
 
 
 def prints_page_numbers(styles: Iterable[str]) -> bool:
     """Whether the styles print the page number of another element (`target-counter`)."""
-    return any(
-        name.lower() == "page"
-        for css in styles
-        for name in _TARGET_COUNTER.findall(_CSS_COMMENT.sub("", css))
-    )
+    return any(_style_facts(css).page_numbers for css in styles)
 
 
 _SIDED = re.compile(
@@ -302,7 +296,45 @@ def is_sided(styles: Iterable[str]) -> bool:
 
     When they do not, a part is laid out the same wherever it starts.
     """
-    return any(_SIDED.search(_CSS_COMMENT.sub("", css)) for css in styles)
+    return any(_style_facts(css).sided for css in styles)
+
+
+@dataclass(frozen=True)
+class _StyleFacts:
+    """What a stylesheet, or markup with inline styles, asks of a layout in parts."""
+
+    refusal: str | None  # why it cannot be laid out in parts (see cannot_cut)
+    page_numbers: bool  # it prints page numbers of other elements
+    sided: bool  # its left and right pages differ
+
+
+#: Style facts of texts read in this process, by their SHA-256 (see _SCANNED).
+_STYLED: dict[bytes, _StyleFacts] = {}
+
+
+def _style_facts(css: str) -> _StyleFacts:
+    key = hashlib.sha256(css.encode()).digest()
+    facts = _STYLED.get(key)
+    if facts is None:
+        facts = _STYLED[key] = _read_style(_CSS_COMMENT.sub("", css))
+        while len(_STYLED) > _SCANNED_SIZE:
+            del _STYLED[next(iter(_STYLED))]
+    return facts
+
+
+def _read_style(css: str) -> _StyleFacts:
+    names = _TARGET_COUNTER.findall(css)
+    other = next((name for name in names if name.lower() != "page"), None)
+    refusal = None
+    if _TARGET_TEXT.search(css):
+        refusal = "its styles use target-text(), which reads text from other chapters"
+    elif other is not None:
+        refusal = (
+            f"its styles use target-counter() with the counter {other!r}, "
+            "which counts across chapters"
+        )
+    page_numbers = any(name.lower() == "page" for name in names)
+    return _StyleFacts(refusal, page_numbers, _SIDED.search(css) is not None)
 
 
 def group_chapters(chapters: Sequence[Segment], max_weight: int) -> list[tuple[Segment, ...]]:
@@ -390,6 +422,7 @@ class _Found:
     ids: frozenset[str]
     links: frozenset[str]
     balanced: bool
+    weight: int
 
 
 #: Fragments scanned in this process, by their SHA-256: a batch's packs on one route, and
@@ -405,7 +438,8 @@ def _scan(fragment: str) -> _Found:
         scanner = _Scan()
         scanner.feed(fragment)
         scanner.close()
-        found = _Found(frozenset(scanner.ids), frozenset(scanner.links), scanner.balanced)
+        ids, links = frozenset(scanner.ids), frozenset(scanner.links)
+        found = _Found(ids, links, scanner.balanced, weight(fragment))
         _SCANNED[key] = found
         while len(_SCANNED) > _SCANNED_SIZE:
             del _SCANNED[next(iter(_SCANNED))]

@@ -406,7 +406,12 @@ def test_styles_inside_any_piece_of_the_markup_are_read_each_piece_once(
     assert "target-text()" in parts.plan_layout(refused, [], Layout.auto, policy).reason
     read: list[str] = []
     real = parts._read_style
-    monkeypatch.setattr(parts, "_read_style", lambda css: read.append(css) or real(css))
+
+    def reading(css: str) -> Any:
+        read.append(css)
+        return real(css)
+
+    monkeypatch.setattr(parts, "_read_style", reading)
     parts.plan_layout(SHELL.replace(">cover<", ">another cover<"), [], Layout.auto, policy)
     assert read == [
         "<section id='cover'>another cover</section><nav id='contents'>"

@@ -248,6 +248,7 @@ def _lay_over(out: pikepdf.Pdf, pages: Sequence[pikepdf.Page], furniture: pikepd
         page.obj.Resources = resources
         # The form's box is the chrome page's trim box: place it on the page's, one to one.
         cm = page.calc_form_xobject_placement(placed, _CHROME, pikepdf.Rectangle(page.trimbox))
+        # The page's own stream stays as it is (compressed), between two short ones: joining
+        # them into one stream made qpdf compress every page's content again on saving.
         page.contents_add(b"q\n", prepend=True)
         page.contents_add(b"Q\n" + cm)
-        page.contents_coalesce()

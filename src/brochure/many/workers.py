@@ -43,6 +43,7 @@ def _serve(conn: Connection, work: Work, initializer: Callable[[], None] | None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     if initializer is not None:
         initializer()
+    after_task()  # what is alive now (the imports) is set aside before the first pack too
     while True:
         try:
             task = conn.recv()

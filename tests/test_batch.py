@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -631,3 +632,34 @@ def test_workers_are_forked_unless_this_process_has_loaded_weasyprint() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split() == ["fork", "forkserver"]
+
+
+def test_a_batch_killed_outright_frees_its_folder_at_once(tmp_path: Path) -> None:
+    """Workers forked from a batch do not keep its lock: killed with SIGKILL mid-pack, the
+    batch leaves its folder to the next batch though its workers still run."""
+    from brochure.many.batchstate import batch_lock
+
+    manifest = tmp_path / "two.csv"
+    manifest.write_text("traveller,cities,output\nAnn A,ningbo,a.pdf\nBo B,qingdao,b.pdf\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "brochure", "batch", str(manifest), "-o", str(out)]
+    process = subprocess.Popen(
+        [*command, "-j", "2", "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 60
+    while len(children.read_text().split()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(pid) for pid in children.read_text().split()]
+    assert len(workers) == 2
+    time.sleep(1.0)  # into their packs (each takes seconds)
+    process.kill()
+    process.wait(timeout=10)
+    try:
+        assert all(Path(f"/proc/{pid}").exists() for pid in workers)  # still laying out
+        with batch_lock(out):  # not refused
+            pass
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

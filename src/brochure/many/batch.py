@@ -36,6 +36,7 @@ from .batchstate import (
     STATE_FILE,
     Built,
     batch_lock,
+    forget_locks,
     is_current,
     load_state,
     report_warning,
@@ -272,7 +273,8 @@ _PRELOAD = (__name__, "brochure.render.weasy")
 
 
 def _warm_worker() -> None:
-    """Pay WeasyPrint's import once, when the worker starts."""
+    """Pay WeasyPrint's import once, when the worker starts; let go of the batch's lock."""
+    forget_locks()
     from ..render import weasy as pdf  # noqa: F401
 
 

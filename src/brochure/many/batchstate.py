@@ -105,6 +105,19 @@ def report_warning(out_dir: Path) -> str | None:
     return None
 
 
+#: The descriptors of the batch locks this process holds.
+_HELD: set[int] = set()
+
+
+def forget_locks() -> None:
+    """In a worker forked from a batch: close the lock descriptors it inherited, so that
+    a batch killed outright frees its folder at once, not when its workers end. (The lock
+    stays with the batch: it is held while any descriptor of it is open.)"""
+    for fd in list(_HELD):
+        os.close(fd)
+    _HELD.clear()
+
+
 @contextmanager
 def batch_lock(out_dir: Path) -> Iterator[None]:
     """Hold the output folder's lock; refuse at once if another batch holds it."""
@@ -126,6 +139,8 @@ def batch_lock(out_dir: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD.add(fd)
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)  # closing the descriptor releases the lock

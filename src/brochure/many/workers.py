@@ -89,7 +89,8 @@ class _Queue(Generic[T]):
         return bool(self.waiting)
 
     def __iter__(self) -> Iterator[T]:
-        return (item for _, item in sorted(i for q in self.waiting.values() for i in q))
+        waiting = sorted((i for q in self.waiting.values() for i in q), key=lambda i: i[0])
+        return (item for _, item in waiting)
 
     def take(self, known: set[Hashable] | None = None) -> T:
         """The next item to hand out (the queue must not be empty) to a worker that was

@@ -51,13 +51,15 @@ def share_fonts(pdf: pikepdf.Pdf) -> int:
     """Merge the subsets of each font face used by `pdf`'s pages; how many faces were merged."""
     faces: dict[str, list[pikepdf.Object]] = {}
     holders: list[pikepdf.Dictionary] = []
+    checked: dict[tuple[int, int], bool] = {}  # pages share their fonts: each checked once
     for fonts in _font_dictionaries(pdf):
         holders.append(fonts)
         for _, font in fonts.items():
-            if _mergeable(font):
-                group = faces.setdefault(str(font.BaseFont), [])
-                if all(font.objgen != other.objgen for other in group):
-                    group.append(font)
+            objgen = font.objgen  # (0, 0) for a direct object: never mergeable
+            if objgen not in checked:
+                checked[objgen] = _mergeable(font)
+                if checked[objgen]:
+                    faces.setdefault(str(font.BaseFont), []).append(font)
     merged = 0
     replacements: dict[tuple[int, int], pikepdf.Object] = {}
     for group in faces.values():
@@ -253,12 +255,15 @@ def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[in
     """One font program with every glyph the subsets draw (`used`: the glyph ids of each),
     compressed once however many packs use it."""
     key = Name.FontFile2 if Name.FontFile2 in descriptors[0] else Name.FontFile3
-    programs = [(d[key].read_bytes(), glyphs) for d, glyphs in zip(descriptors, used, strict=True)]
+    streams = [d[key] for d in descriptors]
     digest = hashlib.sha256()
-    for program, glyphs in programs:
-        digest.update(hashlib.sha256(program).digest() + repr(sorted(glyphs)).encode())
+    for stream, glyphs in zip(streams, used, strict=True):  # as stored: not inflated
+        coding = repr((stream.get(Name.Filter), stream.get(Name.DecodeParms)))
+        digest.update(hashlib.sha256(stream.read_raw_bytes()).digest() + coding.encode())
+        digest.update(repr(sorted(glyphs)).encode())
     memo = digest.hexdigest()
     if memo not in _MEMO:
+        programs = [(s.read_bytes(), glyphs) for s, glyphs in zip(streams, used, strict=True)]
         try:
             _MEMO[memo] = _Program.of(_merge_programs(programs))
         except _CANNOT_MERGE:

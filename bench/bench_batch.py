@@ -4,7 +4,10 @@ Prints ratios (and the timings they come from), each with its target:
   1. 24 packs with 2 workers vs 1 worker             speed-up, target >= 1.8 on 2 cores
   2. per-pack time in a warm worker vs `brochure build` in a fresh process, target <= 0.7
   3. a second run with nothing changed vs the first   target < 5%
-(Long packs, 10 to 300 pages, have their own script: bench/bench_pages.py.)
+(Long packs, 10 to 300 pages, have their own script: bench/bench_pages.py.) Every build
+runs without the part cache (`--no-cache`): with it, the second batch of 1 would take its
+chapters from the first, and the parallel speed-up would measure the cache instead
+(bench/bench_cache.py measures that).
 
 Run: .venv/bin/python bench/bench_batch.py [--quick]
 """
@@ -42,7 +45,7 @@ def timed_batch(
     path: Path, out: Path, workers: int, force: bool = True
 ) -> tuple[float, list[Outcome]]:
     """Wall time of one batch, and the outcomes of the packs it built."""
-    jobs = plan(path, out)
+    jobs = plan(path, out, cache=False)
     start = time.perf_counter()
     report = run_batch(jobs, out, workers=workers, force=force)
     wall = time.perf_counter() - start
@@ -69,6 +72,7 @@ def fresh_process(out: Path) -> float:
             "trip-planning",
             "--traveller",
             "Traveller 0",
+            "--no-cache",
             "-o",
             str(out),
         ],

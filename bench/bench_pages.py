@@ -40,7 +40,8 @@ options = dict(all_cities=True, topics=["regions"]) if many == "1" else dict(
 if data != "-":
     options["data_dir"] = Path(data)
 start, cpu = time.perf_counter(), time.process_time()
-result = brochure.build_pack(**options, output=Path(out), layout=layout, timeout=3600)
+result = brochure.build_pack(**options, output=Path(out), layout=layout, timeout=3600,
+                             cache=False)  # every build lays its pages out
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 print(json.dumps({"pages": result.pages, "seconds": seconds, "cpu": cpu,
                   "peak": peak_memory_mb(), "parts": result.parts}))

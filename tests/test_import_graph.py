@@ -24,6 +24,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "brochure.resources",
         "brochure.access",
         "brochure.wording",
+        "brochure.recent",
     ),
     ("brochure.content",),
     ("brochure.look",),

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import DataError, SelectionError
+from ..recent import Recent
 from ..wording import plural
 from .models import (
     City,
@@ -109,9 +110,8 @@ def load_catalog(root: Path) -> Catalog:
 
 
 #: Catalogs loaded in this process, by folder, with a digest of the files they were read
-#: from: the most recent _KEPT.
-_LOADED: dict[Path, tuple[str, Catalog]] = {}
-_KEPT = 4
+#: from.
+_LOADED: Recent[Path, tuple[str, Catalog]] = Recent(4)
 
 
 def load_catalog_again(root: Path) -> Catalog:
@@ -129,10 +129,7 @@ def load_catalog_again(root: Path) -> Catalog:
         return held[1]
     catalog = load_catalog(root)
     if digest is not None:
-        _LOADED.pop(root, None)
         _LOADED[root] = (digest, catalog)
-        while len(_LOADED) > _KEPT:
-            del _LOADED[next(iter(_LOADED))]
     return catalog
 
 

@@ -30,6 +30,8 @@ from fontTools.ttLib import TTFont, TTLibError
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from pikepdf import Array, Dictionary, Name
 
+from ...recent import Recent
+
 #: The entries of a font descriptor that subsets of one face must share.
 _SAME = ("/Ascent", "/Descent", "/ItalicAngle", "/StemV", "/StemH")
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
@@ -234,9 +236,8 @@ def _cid_set(widths: dict[int, float]) -> bytes:
 
 
 #: Merged font programs of this process, by their inputs (a batch worker and --watch build
-#: packs whose parts repeat): the most recent _MEMO_SIZE.
-_MEMO: dict[str, _Program | None] = {}
-_MEMO_SIZE = 64
+#: packs whose parts repeat).
+_MEMO: Recent[str, _Program | None] = Recent(64)
 
 
 @dataclass(frozen=True)
@@ -268,8 +269,6 @@ def _merged_program(descriptors: Sequence[pikepdf.Object], used: Sequence[set[in
             _MEMO[memo] = _Program.of(_merge_programs(programs))
         except _CANNOT_MERGE:
             _MEMO[memo] = None
-        while len(_MEMO) > _MEMO_SIZE:
-            del _MEMO[next(iter(_MEMO))]
     merged = _MEMO[memo]
     if merged is None:
         raise _Mismatch("the subsets disagree")

@@ -36,6 +36,7 @@ from html.parser import HTMLParser
 
 from ...content.models import Layout
 from ...errors import RenderError
+from ...recent import Recent
 from ..pages import PageFacts
 
 #: Where a template allows a new part to begin: at the start of a chapter, on a new page.
@@ -309,7 +310,7 @@ class _StyleFacts:
 
 
 #: Style facts of texts read in this process, by their SHA-256 (see _SCANNED).
-_STYLED: dict[bytes, _StyleFacts] = {}
+_STYLED: Recent[bytes, _StyleFacts] = Recent(1024)
 
 
 def _style_facts(css: str) -> _StyleFacts:
@@ -317,8 +318,6 @@ def _style_facts(css: str) -> _StyleFacts:
     facts = _STYLED.get(key)
     if facts is None:
         facts = _STYLED[key] = _read_style(_CSS_COMMENT.sub("", css))
-        while len(_STYLED) > _SCANNED_SIZE:
-            del _STYLED[next(iter(_STYLED))]
     return facts
 
 
@@ -427,8 +426,7 @@ class _Found:
 
 #: Fragments scanned in this process, by their SHA-256: a batch's packs on one route, and
 #: --watch's rebuilds, are cut into the same chapters again and again.
-_SCANNED: dict[bytes, _Found] = {}
-_SCANNED_SIZE = 1024
+_SCANNED: Recent[bytes, _Found] = Recent(1024)
 
 
 def _scan(fragment: str) -> _Found:
@@ -441,8 +439,6 @@ def _scan(fragment: str) -> _Found:
         ids, links = frozenset(scanner.ids), frozenset(scanner.links)
         found = _Found(ids, links, scanner.balanced, weight(fragment))
         _SCANNED[key] = found
-        while len(_SCANNED) > _SCANNED_SIZE:
-            del _SCANNED[next(iter(_SCANNED))]
     return found
 
 

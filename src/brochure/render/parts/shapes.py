@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from ...recent import Recent
 from ..pages import LaidPage, PageFacts
 
 
@@ -83,9 +84,8 @@ def markup_key(html: str) -> str:
     return parser.digest.hexdigest()
 
 
-#: The shapes of the fronts this process laid out, by markup_key: the most recent _SIZE.
-_SHAPES: dict[str, FrontShape] = {}
-_SIZE = 64
+#: The shapes of the fronts this process laid out, by markup_key.
+_SHAPES: Recent[str, FrontShape] = Recent(64)
 
 
 def known_shape(key: str) -> FrontShape | None:
@@ -102,10 +102,7 @@ def latest_shape() -> FrontShape | None:
 
 def remember_shape(key: str, shape: FrontShape) -> None:
     """Keep the shape a front with this markup turned out to have."""
-    _SHAPES.pop(key, None)
-    _SHAPES[key] = shape
-    while len(_SHAPES) > _SIZE:
-        del _SHAPES[next(iter(_SHAPES))]
+    _SHAPES[key] = shape  # the most recent now: latest_shape
 
 
 def forget_shapes() -> None:

@@ -76,6 +76,10 @@ class _Problems:
             return None, doc
 
 
+#: The folders of a content folder that hold one YAML file per city and per topic.
+CITIES, TOPICS = "cities", "topics"
+
+
 def load_catalog(root: Path) -> Catalog:
     """Load and check a content folder; raise DataError listing every problem."""
     root = Path(root)
@@ -84,8 +88,8 @@ def load_catalog(root: Path) -> Catalog:
     problems = _Problems()
     sources = _load_sources(problems, root)
     country, country_doc = problems.load(root / "country.yml", Country)
-    loaded_cities = _load_dir(problems, root / "cities", City)
-    loaded_topics = _load_dir(problems, root / "topics", Topic)
+    loaded_cities = _load_dir(problems, root / CITIES, City)
+    loaded_topics = _load_dir(problems, root / TOPICS, Topic)
     cities = {k: v for k, (v, _) in sorted(loaded_cities.items(), key=lambda kv: kv[1][0].order)}
     topics = {k: v for k, (v, _) in sorted(loaded_topics.items(), key=lambda kv: kv[1][0].order)}
     if country is not None:
@@ -138,10 +142,8 @@ def _catalog_digest(root: Path) -> str | None:
     None if one cannot be read or is too large (load_catalog says why)."""
     digest = hashlib.sha256()
     try:
-        files = [p for p in root.glob("*.y*ml") if p.suffix in (".yml", ".yaml")]
-        for folder in ("cities", "topics"):
-            files += [p for p in (root / folder).glob("*.y*ml") if p.suffix in (".yml", ".yaml")]
-        for path in sorted(files):
+        files = [*_yaml_files(root), *_yaml_files(root / CITIES), *_yaml_files(root / TOPICS)]
+        for path in files:
             if not path.is_file() or path.stat().st_size > MAX_YAML_BYTES:
                 return None
             body = path.read_bytes()
@@ -284,13 +286,18 @@ def _load_list(problems: _Problems, path: Path, model: type[M]) -> tuple[list[M]
         return [], doc
 
 
+def _yaml_files(folder: Path) -> list[Path]:
+    """The `.yml` and `.yaml` files in a folder, in order (none if it is not there)."""
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+
+
 def _load_dir(problems: _Problems, folder: Path, model: type[M]) -> dict[str, tuple[M, YamlDoc]]:
     """Every `<id>.yml` (or `.yaml`) in a folder, keyed by id, with its parsed document."""
     out: dict[str, tuple[M, YamlDoc]] = {}
     if not folder.is_dir():
         problems.items.append(f"{folder}: folder not found")
         return out
-    files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+    files = _yaml_files(folder)
     if not files:
         problems.items.append(f"{folder}: no .yml files found")
     for path in files:

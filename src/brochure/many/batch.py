@@ -164,7 +164,12 @@ def fingerprint(request: PackRequest, folders: Mapping[str, Folder], installed: 
         "folders": {name: folder.digest for name, folder in sorted(folders.items())},
         "brand_file": request.brand.name if request.brand else None,
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return _digest(parts)
+
+
+def _digest(value: Any) -> str:
+    """A SHA-256 of `value` as JSON, its keys sorted."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
 #: What makes one traveller's pack differ from a colleague's on the same trip.
@@ -178,7 +183,7 @@ def shared(request: PackRequest, bundle_key: str) -> str | None:
     if not request.cache:
         return None
     options = request.model_dump(mode="json", exclude={*PERSONAL, *PackRequest.HOW})
-    return hashlib.sha256(json.dumps([options, bundle_key], sort_keys=True).encode()).hexdigest()
+    return _digest([options, bundle_key])
 
 
 def _snap(root: Path, memo: dict[Path, Folder | BrochureError]) -> Folder:
@@ -206,9 +211,7 @@ def make_task(job: Job, key: str, memo: dict[Path, Folder | BrochureError], inst
         folders["brand"] = _snap(brand_file.parent, memo)
         request = request.model_copy(update={"brand": brand_file})
     mark = fingerprint(request, folders, installed)
-    bundle_key = hashlib.sha256(
-        json.dumps({name: folder.digest for name, folder in sorted(folders.items())}).encode()
-    ).hexdigest()
+    bundle_key = _digest({name: folder.digest for name, folder in folders.items()})
     bundle: Bundle = {name: folder.files for name, folder in folders.items()}
     request_data = request.model_dump(mode="json")
     return Task(job, key, mark, request_data, bundle, bundle_key, shared(request, bundle_key))

@@ -96,26 +96,26 @@ class _Queue(Generic[T]):
         """The next item to hand out (the queue must not be empty) to a worker that was
         given items of the `known` groups (which learns the item's group)."""
         known = set() if known is None else known
-        groups = list(self.waiting)
-        group = (
-            self._earliest(g for g in groups if g not in self.started)
-            or self._earliest(g for g in groups if g in self.finished and g in known)
-            or self._earliest(g for g in groups if g in self.finished)
-            or self._earliest(groups)
+        rules: tuple[Callable[[Hashable], bool], ...] = (
+            lambda g: g not in self.started,
+            lambda g: g in self.finished and g in known,
+            lambda g: g in self.finished,
+            lambda g: True,
         )
-        assert group is not None, "take from an empty queue"
-        waiting = self.waiting[group[0]]
+        for rule in rules:
+            groups = [g for g in self.waiting if rule(g)]
+            if groups:  # the group whose next item comes first
+                group = min(groups, key=lambda g: self.waiting[g][0][0])
+                break
+        else:
+            raise IndexError("take from an empty queue")
+        waiting = self.waiting[group]
         _, item = waiting.popleft()
         if not waiting:
-            del self.waiting[group[0]]
-        self.started.add(group[0])
-        known.add(group[0])
+            del self.waiting[group]
+        self.started.add(group)
+        known.add(group)
         return item
-
-    def _earliest(self, groups: Iterable[Hashable]) -> tuple[Hashable] | None:
-        """The group (in a 1-tuple: a group may be None) whose next item comes first."""
-        heads = [(self.waiting[g][0][0], n, g) for n, g in enumerate(groups)]
-        return (min(heads)[2],) if heads else None
 
     def put_back(self, item: T) -> None:
         """An item that could not be handed out: first in line again."""
